@@ -1,0 +1,1 @@
+"""pytest plugin shipped with codegen-client (registered through the ``pytest11`` entry point)."""
