@@ -1,0 +1,251 @@
+"""The async seam: every primitive that differs between ``codegen_async`` and ``codegen_sync``.
+
+``codegen_sync/_backend.py`` offers the same names without ``Async`` (the only
+hand-written module of the sync package). Everything above this module is written
+once and generated for sync by ``scripts/unasync.py``.
+
+aiohttp is imported lazily, when the first session opens, so that importing the
+package (and ``codegen_sync``, which shares its pure modules) stays light.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from aiolimiter import AsyncLimiter as _AioLimiter
+
+from ._response import RawResponse
+from .errors import (
+    APIConnectionError,
+    APITimeoutError,
+    CodegenError,
+    ResponseTooLargeError,
+)
+
+if TYPE_CHECKING:
+    import aiohttp
+
+__all__ = [
+    "IS_ASYNC",
+    "WANTED_HEADERS",
+    "AsyncEvent",
+    "AsyncHTTPBackend",
+    "AsyncLeakyBucket",
+    "AsyncLock",
+    "AsyncSemaphore",
+    "CancelledError",
+    "background_task",
+    "gather_bounded",
+    "monotonic",
+    "sleep",
+]
+
+IS_ASYNC = True
+T = TypeVar("T")
+
+#: Response headers the transport reads; the seam copies only these.
+WANTED_HEADERS = ("content-type", "retry-after", "x-request-id", "location")
+
+CancelledError = asyncio.CancelledError
+AsyncLock = asyncio.Lock
+AsyncEvent = asyncio.Event
+AsyncSemaphore = asyncio.Semaphore
+monotonic = time.monotonic
+
+
+async def sleep(seconds: float) -> None:
+    """Sleep without blocking the event loop."""
+    await asyncio.sleep(seconds)
+
+
+class AsyncLeakyBucket:
+    """aiolimiter's leaky bucket: ``max_rate`` requests per ``time_period``, smoothly."""
+
+    def __init__(self, max_rate: float, time_period: float) -> None:
+        self._limiter = _AioLimiter(max_rate, time_period)
+
+    def has_capacity(self) -> bool:
+        return self._limiter.has_capacity()
+
+    async def acquire(self) -> None:
+        await self._limiter.acquire()
+
+
+async def gather_bounded(
+    jobs: Iterable[Callable[[], Awaitable[T]]],
+    max_concurrent: int,
+) -> list[T]:
+    """Run ``jobs`` with at most ``max_concurrent`` at a time; results in input order.
+
+    Each job must handle its own errors (bulk jobs turn them into results). On
+    cancellation every started job is cancelled and awaited before this returns.
+    """
+    job_list = list(jobs)
+    results: list[Any] = [None] * len(job_list)
+    queue = iter(enumerate(job_list))
+
+    async def worker() -> None:
+        for index, job in queue:
+            results[index] = await job()
+
+    workers = [
+        asyncio.ensure_future(worker()) for _ in range(max(1, min(max_concurrent, len(job_list))))
+    ]
+    try:
+        await asyncio.gather(*workers)
+    finally:
+        for w in workers:
+            w.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+    return results
+
+
+class background_task:
+    """Run ``target()`` in the background (a task); ``stop()`` cancels and awaits it."""
+
+    def __init__(self, target: Callable[[], Awaitable[None]], name: str) -> None:
+        self._task = asyncio.ensure_future(target())
+        self._task.set_name(name)
+
+    @property
+    def running(self) -> bool:
+        return not self._task.done()
+
+    async def stop(self) -> None:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+
+class AsyncHTTPBackend:
+    """A pooled HTTP/1.1 client over aiohttp, bound to one event loop at a time.
+
+    The session opens lazily inside the running loop. A client closed with
+    ``aclose()`` may be used again in a later loop (a new session opens).
+    """
+
+    def __init__(
+        self,
+        *,
+        max_connections: int = 100,
+        verify_ssl: bool = True,
+        max_response_size: int = 64 * 1024 * 1024,
+    ) -> None:
+        self._max_connections = max_connections
+        self._verify_ssl = verify_ssl
+        self._max_response_size = max_response_size
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._aiohttp: Any = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._session is not None and not self._session.closed
+
+    def _open(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        session = self._session
+        if session is not None and not session.closed:
+            if self._loop is loop:
+                return session
+            raise CodegenError(
+                "this AsyncCodegenClient is still open in another event loop; close it "
+                "(`await client.aclose()` or `async with client:`) before that loop ends, "
+                "or create one client per event loop"
+            )
+        import aiohttp
+
+        self._aiohttp = aiohttp
+        connector = aiohttp.TCPConnector(
+            limit=self._max_connections,
+            limit_per_host=self._max_connections,
+            ssl=self._verify_ssl,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            trust_env=False,
+            auto_decompress=True,
+            raise_for_status=False,
+        )
+        self._loop = loop
+        return self._session
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        timeout: float,
+    ) -> RawResponse:
+        """Send one request (never following redirects); map every transport error."""
+        session = self._open()
+        aiohttp = self._aiohttp
+        try:
+            async with session.request(
+                method,
+                url,
+                headers=headers,
+                data=body,
+                timeout=aiohttp.ClientTimeout(total=timeout),
+                allow_redirects=False,
+            ) as resp:
+                length = resp.content_length
+                limit = self._max_response_size
+                if length is not None and length > limit:
+                    raise ResponseTooLargeError(
+                        f"response body of {length} bytes exceeds max_response_size={limit}",
+                        method=method,
+                        url=url,
+                        status_code=resp.status,
+                    )
+                if length is not None:
+                    data = await resp.read()
+                else:
+                    data = await self._read_capped(resp, method, url)
+                src = resp.headers
+                got = {name: src[name] for name in WANTED_HEADERS if name in src}
+                return RawResponse(resp.status, got, data)
+        except aiohttp.ClientConnectorError as exc:
+            raise APIConnectionError(
+                f"cannot connect: {exc.os_error or exc}", method=method, url=url, request_sent=False
+            ) from exc
+        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
+            raise APITimeoutError(
+                f"request timed out after {timeout:g} s", method=method, url=url
+            ) from exc
+        except aiohttp.InvalidURL as exc:
+            raise APIConnectionError(
+                f"invalid URL: {exc}", method=method, url=url, request_sent=False
+            ) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise APIConnectionError(
+                f"connection failed: {type(exc).__name__}: {exc}", method=method, url=url
+            ) from exc
+
+    async def _read_capped(self, resp: Any, method: str, url: str) -> bytes:
+        limit = self._max_response_size
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in resp.content.iter_chunked(65536):
+            size += len(chunk)
+            if size > limit:
+                raise ResponseTooLargeError(
+                    f"response body exceeds max_response_size={limit}",
+                    method=method,
+                    url=url,
+                    status_code=resp.status,
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def aclose(self) -> None:
+        """Close the session and its connections (idempotent)."""
+        session, self._session = self._session, None
+        if session is not None and not session.closed:
+            await session.close()

@@ -1,0 +1,120 @@
+"""The client's core: configuration, transport, lifecycle and self-inspection."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, TypeVar
+
+from ._cache import CacheStats
+from ._metrics import ClientStats
+from ._transport import AsyncTransport
+from ._types import NotGiven
+from ._validate import check_id
+from .config import CodegenConfig
+from .errors import ConfigurationError, ValidationError
+
+__all__ = ["AsyncBaseClient"]
+
+_C = TypeVar("_C", bound="AsyncBaseClient")
+
+
+class AsyncBaseClient:
+    """Configuration, connection lifecycle and statistics shared by every API method."""
+
+    def __init__(self, config: CodegenConfig | None = None, **overrides: Any) -> None:
+        if config is None:
+            config = CodegenConfig(**overrides)
+        elif overrides:
+            config = config.replace(**overrides)
+        if not isinstance(config, CodegenConfig):
+            raise ConfigurationError(f"config must be a CodegenConfig, got {type(config).__name__}")
+        self.config = config
+        self._transport = AsyncTransport(config)
+        self._closed = False
+
+    @classmethod
+    def from_settings(cls: type[_C], settings: Mapping[str, Any]) -> _C:
+        """A client from a settings mapping, e.g. Django's ``settings.CODEGEN_CONFIG``."""
+        return cls(CodegenConfig.from_settings(settings))
+
+    def _org(self, org_id: int | None) -> int:
+        """The given org id, else the configured one; never a silent default."""
+        if org_id is None:
+            org_id = self.config.org_id
+            if org_id is None:
+                raise ValidationError(
+                    "org_id is required: pass it, or set CodegenConfig(org_id=...) "
+                    "or the CODEGEN_ORG_ID environment variable"
+                )
+        return check_id("org_id", org_id)
+
+    @staticmethod
+    def _opts(timeout: float | NotGiven, max_retries: int | NotGiven) -> dict[str, Any]:
+        opts: dict[str, Any] = {}
+        if not isinstance(timeout, NotGiven):
+            if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+                raise ValidationError(f"timeout must be a positive number, got {timeout!r}")
+            opts["timeout"] = float(timeout)
+        if not isinstance(max_retries, NotGiven):
+            if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+                raise ValidationError(
+                    f"max_retries must be a non-negative integer, got {max_retries!r}"
+                )
+            opts["max_retries"] = max_retries
+        return opts
+
+    def get_stats(self) -> ClientStats:
+        """Request metrics: totals, success and error rates, latency percentiles, per group."""
+        cache = self._transport.cache
+        return self._transport.metrics.snapshot(
+            time_waiting=self._transport.limiter.time_waiting,
+            cache_hit_rate=cache.stats().hit_rate if cache is not None else 0.0,
+        )
+
+    def reset_stats(self) -> None:
+        """Set every request counter back to zero."""
+        self._transport.metrics.reset()
+
+    def get_cache_stats(self) -> CacheStats:
+        """Cache counters (``hits``, ``misses``, ``size``, ``evictions``, ``hit_rate``)."""
+        cache = self._transport.cache
+        if cache is None:
+            return CacheStats(0, 0, 0, 0, 0)
+        return cache.stats()
+
+    def clear_cache(self) -> None:
+        """Drop every cached response."""
+        if self._transport.cache is not None:
+            self._transport.cache.clear()
+
+    async def aclose(self) -> None:
+        """Close the connection pool. Safe to call twice; the client may reopen later."""
+        self._closed = True
+        await self._transport.aclose()
+
+    async def __aenter__(self: _C) -> _C:
+        self._closed = False
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        org = self.config.org_id
+        return f"<{type(self).__name__} base_url={self.config.base_url!r} org_id={org!r}>"
+
+    def __del__(self) -> None:
+        transport = getattr(self, "_transport", None)
+        if transport is not None and transport.is_open:
+            warnings.warn(
+                f"{type(self).__name__} was not closed; use `with`/`async with` or close it",
+                ResourceWarning,
+                stacklevel=2,
+            )

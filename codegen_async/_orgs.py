@@ -1,0 +1,328 @@
+"""Organization-level endpoints: users, orgs, repos, integrations, PRs, settings, plumbing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from ._base import AsyncBaseClient
+from ._bodies import (
+    CheckSuiteSettingsBody,
+    EditPRBody,
+    GenerateSetupCommandsBody,
+    GenerateTokenBody,
+    encode,
+)
+from ._types import NOT_GIVEN, NotGiven
+from ._validate import check_id, check_json, check_page, check_pr_state, check_str_list
+from .errors import ValidationError
+from .models import (
+    AnalyzeLogsResult,
+    CheckSuiteSettings,
+    CLIRules,
+    EditPRResult,
+    OAuthProvider,
+    Organization,
+    OrganizationIntegrations,
+    Page,
+    Repository,
+    SetupCommandsResult,
+    SlackConnectToken,
+    User,
+)
+
+__all__ = ["AsyncOrganizationsAPI"]
+
+_USER = msgspec.json.Decoder(User)
+_USER_PAGE = msgspec.json.Decoder(Page[User])
+_ORG_PAGE = msgspec.json.Decoder(Page[Organization])
+_REPO_PAGE = msgspec.json.Decoder(Page[Repository])
+_INTEGRATIONS = msgspec.json.Decoder(OrganizationIntegrations)
+_CHECK_SUITE = msgspec.json.Decoder(CheckSuiteSettings)
+_EDIT_PR = msgspec.json.Decoder(EditPRResult)
+_SETUP = msgspec.json.Decoder(SetupCommandsResult)
+_ANALYZE = msgspec.json.Decoder(AnalyzeLogsResult)
+_RULES = msgspec.json.Decoder(CLIRules)
+_PROVIDERS = msgspec.json.Decoder(list[OAuthProvider])
+_SLACK = msgspec.json.Decoder(SlackConnectToken)
+_ANY = msgspec.json.Decoder()
+
+_Timeout = float | NotGiven
+_Retries = int | NotGiven
+
+
+class AsyncOrganizationsAPI(AsyncBaseClient):
+    """Methods for users, organizations and their settings (mixed into the client)."""
+
+    async def get_current_user(
+        self, *, timeout: _Timeout = NOT_GIVEN, max_retries: _Retries = NOT_GIVEN
+    ) -> User:
+        """The user who owns the API token."""
+        return await self._transport.request(
+            "GET", "/v1/users/me", _USER, **self._opts(timeout, max_retries)
+        )
+
+    async def get_organizations(
+        self, page: int = 1, per_page: int = 100, *, timeout: _Timeout = NOT_GIVEN
+    ) -> Page[Organization]:
+        """Organizations the token's user belongs to."""
+        skip, limit = check_page(page, per_page)
+        return await self._transport.request(
+            "GET",
+            "/v1/organizations",
+            _ORG_PAGE,
+            query={"skip": skip, "limit": limit},
+            **self._opts(timeout, NOT_GIVEN),
+        )
+
+    async def get_users(
+        self,
+        org_id: int | None = None,
+        page: int = 1,
+        per_page: int = 100,
+        *,
+        timeout: _Timeout = NOT_GIVEN,
+    ) -> Page[User]:
+        """Members of an organization."""
+        org = self._org(org_id)
+        skip, limit = check_page(page, per_page)
+        return await self._transport.request(
+            "GET",
+            f"/v1/organizations/{org}/users",
+            _USER_PAGE,
+            query={"skip": skip, "limit": limit},
+            **self._opts(timeout, NOT_GIVEN),
+        )
+
+    async def get_user(
+        self,
+        org_id: int | None = None,
+        user_id: int | None = None,
+        *,
+        timeout: _Timeout = NOT_GIVEN,
+    ) -> User:
+        """One member of an organization."""
+        org, user = self._org(org_id), check_id("user_id", user_id)
+        return await self._transport.request(
+            "GET", f"/v1/organizations/{org}/users/{user}", _USER, **self._opts(timeout, NOT_GIVEN)
+        )
+
+    async def get_repositories(
+        self,
+        org_id: int | None = None,
+        page: int = 1,
+        per_page: int = 100,
+        *,
+        timeout: _Timeout = NOT_GIVEN,
+    ) -> Page[Repository]:
+        """Repositories of an organization."""
+        org = self._org(org_id)
+        skip, limit = check_page(page, per_page)
+        return await self._transport.request(
+            "GET",
+            f"/v1/organizations/{org}/repos",
+            _REPO_PAGE,
+            query={"skip": skip, "limit": limit},
+            **self._opts(timeout, NOT_GIVEN),
+        )
+
+    async def get_integrations(
+        self, org_id: int | None = None, *, timeout: _Timeout = NOT_GIVEN
+    ) -> OrganizationIntegrations:
+        """Status of every integration (GitHub, Slack, Linear, ...) of an organization."""
+        org = self._org(org_id)
+        return await self._transport.request(
+            "GET",
+            f"/v1/organizations/{org}/integrations",
+            _INTEGRATIONS,
+            **self._opts(timeout, NOT_GIVEN),
+        )
+
+    async def get_check_suite_settings(
+        self,
+        org_id: int | None = None,
+        repo_id: int | None = None,
+        *,
+        timeout: _Timeout = NOT_GIVEN,
+    ) -> CheckSuiteSettings:
+        """Check-suite auto-fixer settings of a repository."""
+        org, repo = self._org(org_id), check_id("repo_id", repo_id)
+        return await self._transport.request(
+            "GET",
+            f"/v1/organizations/{org}/repos/check-suite-settings",
+            _CHECK_SUITE,
+            query={"repo_id": repo},
+            **self._opts(timeout, NOT_GIVEN),
+        )
+
+    async def update_check_suite_settings(
+        self,
+        org_id: int | None = None,
+        repo_id: int | None = None,
+        *,
+        check_retry_count: int | None = None,
+        ignored_checks: list[str] | None = None,
+        check_retry_counts: dict[str, int] | None = None,
+        custom_prompts: dict[str, str] | None = None,
+        high_priority_apps: list[str] | None = None,
+        timeout: _Timeout = NOT_GIVEN,
+    ) -> Any:
+        """Update the settings given (the others keep their values)."""
+        org, repo = self._org(org_id), check_id("repo_id", repo_id)
+        if check_retry_count is not None and (
+            not isinstance(check_retry_count, int) or check_retry_count < 0
+        ):
+            raise ValidationError("check_retry_count must be a non-negative integer")
+        body = CheckSuiteSettingsBody(
+            check_retry_count=check_retry_count,
+            ignored_checks=None
+            if ignored_checks is None
+            else check_str_list("ignored_checks", ignored_checks),
+            check_retry_counts=check_json("check_retry_counts", check_retry_counts),
+            custom_prompts=check_json("custom_prompts", custom_prompts),
+            high_priority_apps=None
+            if high_priority_apps is None
+            else check_str_list("high_priority_apps", high_priority_apps),
+        )
+        path = f"/v1/organizations/{org}/repos/check-suite-settings"
+        result = await self._transport.request(
+            "PUT",
+            path,
+            _ANY,
+            query={"repo_id": repo},
+            body=encode(body),
+            **self._opts(timeout, NOT_GIVEN),
+        )
+        self._transport.invalidate(path)
+        return result
+
+    async def edit_pull_request(
+        self,
+        org_id: int | None = None,
+        pr_id: int | None = None,
+        state: str | None = None,
+        *,
+        repo_id: int | None = None,
+        timeout: _Timeout = NOT_GIVEN,
+    ) -> EditPRResult:
+        """Set a PR's state: ``open``, ``closed``, ``draft`` or ``ready_for_review``."""
+        org, pr = self._org(org_id), check_id("pr_id", pr_id)
+        body = encode(EditPRBody(state=check_pr_state(state)))
+        path = f"/v1/organizations/{org}/prs/{pr}"
+        if repo_id is not None:
+            path = f"/v1/organizations/{org}/repos/{check_id('repo_id', repo_id)}/prs/{pr}"
+        result = await self._transport.request(
+            "PATCH", path, _EDIT_PR, group="pr_edit", body=body, **self._opts(timeout, NOT_GIVEN)
+        )
+        self._transport.invalidate(f"/v1/organizations/{org}/agent/run")
+        return result
+
+    async def generate_setup_commands(
+        self,
+        org_id: int | None = None,
+        repo_id: int | None = None,
+        prompt: str | None = None,
+        *,
+        trigger_source: str = "setup-commands",
+        timeout: _Timeout = NOT_GIVEN,
+    ) -> SetupCommandsResult:
+        """Start an agent that generates setup commands for a repository (5 per minute)."""
+        org = self._org(org_id)
+        body = GenerateSetupCommandsBody(
+            repo_id=check_id("repo_id", repo_id), prompt=prompt, trigger_source=trigger_source
+        )
+        return await self._transport.request(
+            "POST",
+            f"/v1/organizations/{org}/setup-commands/generate",
+            _SETUP,
+            group="setup_commands",
+            body=encode(body),
+            idempotent=False,
+            **self._opts(timeout, NOT_GIVEN),
+        )
+
+    async def analyze_sandbox_logs(
+        self,
+        org_id: int | None = None,
+        sandbox_id: int | None = None,
+        *,
+        timeout: _Timeout = NOT_GIVEN,
+    ) -> AnalyzeLogsResult:
+        """Start an agent that analyses a sandbox's setup logs (5 per minute)."""
+        org, sandbox = self._org(org_id), check_id("sandbox_id", sandbox_id)
+        return await self._transport.request(
+            "POST",
+            f"/v1/organizations/{org}/sandbox/{sandbox}/analyze-logs",
+            _ANALYZE,
+            group="log_analysis",
+            idempotent=False,
+            **self._opts(timeout, NOT_GIVEN),
+        )
+
+    async def get_cli_rules(
+        self, org_id: int | None = None, *, timeout: _Timeout = NOT_GIVEN
+    ) -> CLIRules:
+        """Organization rules plus the user's custom prompt (30 per minute)."""
+        org = self._org(org_id)
+        return await self._transport.request(
+            "GET",
+            f"/v1/organizations/{org}/cli/rules",
+            _RULES,
+            group="cli_rules",
+            **self._opts(timeout, NOT_GIVEN),
+        )
+
+    async def get_mcp_providers(self, *, timeout: _Timeout = NOT_GIVEN) -> list[OAuthProvider]:
+        """OAuth providers usable as MCP servers."""
+        return await self._transport.request(
+            "GET", "/v1/mcp-providers", _PROVIDERS, **self._opts(timeout, NOT_GIVEN)
+        )
+
+    async def get_oauth_token_status(
+        self, org_id: int | None = None, *, timeout: _Timeout = NOT_GIVEN
+    ) -> Any:
+        """Providers with active OAuth tokens for the current user and organization."""
+        org = self._org(org_id)
+        return await self._transport.request(
+            "GET",
+            "/v1/oauth/tokens/status",
+            _ANY,
+            query={"org_id": org},
+            cache=False,
+            **self._opts(timeout, NOT_GIVEN),
+        )
+
+    async def revoke_oauth_token(
+        self,
+        org_id: int | None = None,
+        provider: str | None = None,
+        *,
+        timeout: _Timeout = NOT_GIVEN,
+    ) -> Any:
+        """Mark all of the user's tokens for ``provider`` inactive."""
+        org = self._org(org_id)
+        if not isinstance(provider, str) or not provider:
+            raise ValidationError("provider must be a non-empty string")
+        result = await self._transport.request(
+            "POST",
+            "/v1/oauth/tokens/revoke",
+            _ANY,
+            query={"provider": provider, "org_id": org},
+            **self._opts(timeout, NOT_GIVEN),
+        )
+        self._transport.invalidate("/v1/oauth/tokens/status")
+        return result
+
+    async def generate_slack_connect_token(
+        self, org_id: int | None = None, *, timeout: _Timeout = NOT_GIVEN
+    ) -> SlackConnectToken:
+        """A one-time token (10 minutes) to link a Slack account to Codegen."""
+        org = self._org(org_id)
+        return await self._transport.request(
+            "POST",
+            "/v1/slack-connect/generate-token",
+            _SLACK,
+            body=encode(GenerateTokenBody(org_id=org)),
+            **self._opts(timeout, NOT_GIVEN),
+        )

@@ -1,0 +1,350 @@
+"""Agent-run endpoints: create, get, list, stream, resume, ban/unban, logs, wait."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+import msgspec
+
+from ._backend import monotonic, sleep
+from ._base import AsyncBaseClient
+from ._bodies import CreateAgentRunBody, ResumeAgentRunBody, StopAgentRunBody, encode
+from ._types import NOT_GIVEN, NotGiven
+from ._validate import (
+    check_id,
+    check_json,
+    check_page,
+    check_prompt,
+    check_skip_limit,
+    check_source_type,
+    check_str_list,
+    normalize_statuses,
+)
+from .errors import ValidationError, WaitTimeoutError
+from .models import AgentRun, AgentRunLog, AgentRunWithLogs, Page
+
+__all__ = ["AsyncAgentRunsAPI"]
+
+_RUN = msgspec.json.Decoder(AgentRun)
+_RUN_PAGE = msgspec.json.Decoder(Page[AgentRun])
+_RUN_LOGS = msgspec.json.Decoder(AgentRunWithLogs)
+_ANY = msgspec.json.Decoder()
+_AGENT_TYPES = frozenset({"codegen", "claude_code"})
+
+
+def _finished(run: AgentRun) -> bool:
+    return run.is_terminal
+
+
+class AsyncAgentRunsAPI(AsyncBaseClient):
+    """Methods for agent runs (mixed into the client)."""
+
+    async def create_agent_run(
+        self,
+        org_id: int | None = None,
+        prompt: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        *,
+        images: list[str] | None = None,
+        repo_id: int | None = None,
+        model: str | None = None,
+        agent_type: str | None = None,
+        timeout: float | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> AgentRun:
+        """Start an agent run with ``prompt``; returns it in status ``ACTIVE``.
+
+        ``metadata`` is stored with the run and echoed back; ``images`` are base64 data
+        URIs. The request is never resent after the server may have acted on it: an
+        unknown outcome raises :class:`OutcomeUnknownError` instead of risking a duplicate.
+        """
+        org = self._org(org_id)
+        if metadata is not None and not isinstance(metadata, dict):
+            raise ValidationError(f"metadata must be a dict, got {type(metadata).__name__}")
+        body = CreateAgentRunBody(
+            prompt=check_prompt(prompt),
+            metadata=check_json("metadata", metadata) if metadata is not None else None,
+            images=check_str_list("images", images) if images is not None else None,
+            repo_id=check_id("repo_id", repo_id) if repo_id is not None else None,
+            model=_optional_str("model", model),
+            agent_type=_agent_type(agent_type),
+        )
+        path = f"/v1/organizations/{org}/agent/run"
+        run = await self._transport.request(
+            "POST",
+            path,
+            _RUN,
+            group="create_run",
+            body=encode(body),
+            idempotent=False,
+            **self._opts(timeout, max_retries),
+        )
+        self._transport.invalidate(f"/v1/organizations/{org}/agent/runs")
+        return run
+
+    async def get_agent_run(
+        self,
+        org_id: int | None = None,
+        run_id: int | None = None,
+        *,
+        cache: bool = True,
+        timeout: float | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> AgentRun:
+        """Fetch one agent run. A finished run may be served from the cache, if enabled."""
+        org = self._org(org_id)
+        run = check_id("run_id", run_id)
+        return await self._transport.request(
+            "GET",
+            f"/v1/organizations/{org}/agent/run/{run}",
+            _RUN,
+            cache=cache,
+            cache_forever=_finished,
+            **self._opts(timeout, max_retries),
+        )
+
+    async def get_agent_runs(
+        self,
+        org_id: int | None = None,
+        page: int = 1,
+        per_page: int = 100,
+        *,
+        user_id: int | None = None,
+        source_type: str | None = None,
+        cache: bool = True,
+        timeout: float | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Page[AgentRun]:
+        """One page of agent runs, newest first (``page`` from 1, ``per_page`` up to 100).
+
+        Filters: ``user_id`` (runs that user started), ``source_type`` (e.g. ``"API"``).
+        """
+        org = self._org(org_id)
+        skip, limit = check_page(page, per_page)
+        opts = self._opts(timeout, max_retries)
+        return await self._list_runs(
+            org, skip, limit, user_id=user_id, source_type=source_type, cache=cache, opts=opts
+        )
+
+    async def _list_runs(
+        self,
+        org: int,
+        skip: int,
+        limit: int,
+        *,
+        user_id: int | None,
+        source_type: str | None,
+        cache: bool,
+        opts: dict[str, Any],
+    ) -> Page[AgentRun]:
+        query = {
+            "skip": skip,
+            "limit": limit,
+            "user_id": check_id("user_id", user_id) if user_id is not None else None,
+            "source_type": check_source_type(source_type),
+        }
+        return await self._transport.request(
+            "GET",
+            f"/v1/organizations/{org}/agent/runs",
+            _RUN_PAGE,
+            query=query,
+            cache=cache,
+            **opts,
+        )
+
+    async def stream_agent_runs(
+        self,
+        org_id: int | None = None,
+        status: str | Iterable[str] | None = None,
+        *,
+        user_id: int | None = None,
+        source_type: str | None = None,
+        per_page: int = 100,
+        max_items: int | None = None,
+    ) -> AsyncIterator[AgentRun]:
+        """Every agent run across all pages, newest first, fetched one page at a time.
+
+        ``status`` filters client-side, case-insensitively (``"completed"`` matches
+        ``COMPLETE``); a run seen on the previous page (shifted by a new run) is skipped.
+        """
+        org = self._org(org_id)
+        wanted = normalize_statuses(status)
+        check_skip_limit(0, per_page)
+        check_source_type(source_type)
+        if max_items is not None and (not isinstance(max_items, int) or max_items < 0):
+            raise ValidationError(f"max_items must be a non-negative integer, got {max_items!r}")
+        yielded, skip, previous = 0, 0, frozenset[int]()
+        while max_items is None or yielded < max_items:
+            page = await self._list_runs(
+                org, skip, per_page, user_id=user_id, source_type=source_type, cache=False, opts={}
+            )
+            for run in page.items:
+                if run.id in previous:
+                    continue
+                if wanted is None or (run.status or "").upper() in wanted:
+                    yield run
+                    yielded += 1
+                    if max_items is not None and yielded >= max_items:
+                        return
+            if len(page.items) < per_page or skip + per_page >= page.total:
+                return
+            previous = frozenset(run.id for run in page.items)
+            skip += per_page
+
+    async def resume_agent_run(
+        self,
+        org_id: int | None = None,
+        run_id: int | None = None,
+        prompt: str | None = None,
+        *,
+        images: list[str] | None = None,
+        timeout: float | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> AgentRun:
+        """Resume a paused (or finished) run with a follow-up ``prompt``."""
+        org = self._org(org_id)
+        body = ResumeAgentRunBody(
+            agent_run_id=check_id("run_id", run_id),
+            prompt=check_prompt(prompt),
+            images=check_str_list("images", images) if images is not None else None,
+        )
+        run = await self._transport.request(
+            "POST",
+            f"/v1/organizations/{org}/agent/run/resume",
+            _RUN,
+            body=encode(body),
+            idempotent=False,
+            **self._opts(timeout, max_retries),
+        )
+        self._transport.invalidate(f"/v1/organizations/{org}/agent/run")
+        return run
+
+    async def ban_agent_run(
+        self, org_id: int | None = None, run_id: int | None = None, **options: Any
+    ) -> Any:
+        """Ban all checks on the run's PR and stop its agents (runs end ``CANCELLED``)."""
+        return await self._stop("ban", org_id, run_id, **options)
+
+    async def unban_agent_run(
+        self, org_id: int | None = None, run_id: int | None = None, **options: Any
+    ) -> Any:
+        """Lift a ban set by :meth:`ban_agent_run` or :meth:`remove_agent_run_from_pr`."""
+        return await self._stop("unban", org_id, run_id, **options)
+
+    async def remove_agent_run_from_pr(
+        self, org_id: int | None = None, run_id: int | None = None, **options: Any
+    ) -> Any:
+        """Remove Codegen from the run's PR: the same effect as :meth:`ban_agent_run`."""
+        return await self._stop("remove-from-pr", org_id, run_id, **options)
+
+    async def _stop(
+        self,
+        action: str,
+        org_id: int | None,
+        run_id: int | None,
+        *,
+        before_card_order_id: str | None = None,
+        after_card_order_id: str | None = None,
+        timeout: float | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Any:
+        org = self._org(org_id)
+        body = StopAgentRunBody(
+            agent_run_id=check_id("run_id", run_id),
+            before_card_order_id=_optional_str("before_card_order_id", before_card_order_id),
+            after_card_order_id=_optional_str("after_card_order_id", after_card_order_id),
+        )
+        result = await self._transport.request(
+            "POST",
+            f"/v1/organizations/{org}/agent/run/{action}",
+            _ANY,
+            body=encode(body),
+            **self._opts(timeout, max_retries),
+        )
+        self._transport.invalidate(f"/v1/organizations/{org}/agent/run")
+        return result
+
+    async def get_agent_run_logs(
+        self,
+        org_id: int | None = None,
+        run_id: int | None = None,
+        *,
+        skip: int = 0,
+        limit: int = 100,
+        reverse: bool = False,
+        timeout: float | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> AgentRunWithLogs:
+        """The run plus one page of its trace logs (alpha endpoint; 60 per minute)."""
+        org = self._org(org_id)
+        run = check_id("run_id", run_id)
+        skip, limit = check_skip_limit(skip, limit)
+        query = {"skip": skip, "limit": limit, "reverse": "true" if reverse else "false"}
+        return await self._transport.request(
+            "GET",
+            f"/v1/alpha/organizations/{org}/agent/run/{run}/logs",
+            _RUN_LOGS,
+            group="logs",
+            query=query,
+            cache=False,
+            **self._opts(timeout, max_retries),
+        )
+
+    async def stream_agent_run_logs(
+        self, org_id: int | None = None, run_id: int | None = None, *, reverse: bool = False
+    ) -> AsyncIterator[AgentRunLog]:
+        """Every log entry of a run, page by page (chronological unless ``reverse``)."""
+        skip = 0
+        while True:
+            page = await self.get_agent_run_logs(org_id, run_id, skip=skip, reverse=reverse)
+            for entry in page.logs:
+                yield entry
+            if len(page.logs) < 100:
+                return
+            skip += 100
+
+    async def wait_for_completion(
+        self,
+        org_id: int | None = None,
+        run_id: int | None = None,
+        timeout: float = 300.0,
+        poll_interval: float | None = None,
+        *,
+        max_poll_interval: float = 30.0,
+    ) -> AgentRun:
+        """Poll a run until it reaches a terminal status; return the final run.
+
+        Polls start every ``poll_interval`` seconds and back off by 1.5x up to
+        ``max_poll_interval``, within the rate limit, never reading the cache. Raises
+        :class:`WaitTimeoutError` (with ``.last_run``) after ``timeout`` seconds.
+        """
+        org, run = self._org(org_id), check_id("run_id", run_id)
+        interval = self.config.poll_interval if poll_interval is None else poll_interval
+        if not timeout > 0 or not interval > 0:
+            raise ValidationError("timeout and poll_interval must be positive")
+        deadline = monotonic() + timeout
+        last: AgentRun | None = None
+        while True:
+            last = await self.get_agent_run(org, run, cache=False)
+            if last.is_terminal:
+                return last
+            left = deadline - monotonic()
+            if left <= 0:
+                raise WaitTimeoutError(
+                    f"agent run {run} still {last.status} after {timeout:g} s", last_run=last
+                )
+            await sleep(min(interval, left))
+            interval = min(interval * 1.5, max(max_poll_interval, interval))
+
+
+def _optional_str(name: str, value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValidationError(f"{name} must be a string, got {type(value).__name__}")
+    return value
+
+
+def _agent_type(value: Any) -> str | None:
+    if value is not None and value not in _AGENT_TYPES:
+        raise ValidationError(f"agent_type must be 'codegen' or 'claude_code', got {value!r}")
+    return value  # type: ignore[no-any-return]

@@ -1,0 +1,304 @@
+"""The request pipeline: rate limit -> cache -> HTTP attempt -> map errors -> retry -> decode.
+
+One call to :meth:`AsyncTransport.request` is one logical API call; the retry policy
+reads in one place, in :meth:`AsyncTransport._send`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+import msgspec
+
+from ._backend import AsyncHTTPBackend, monotonic, sleep
+from ._cache import ResponseCache
+from ._errormap import error_for_response
+from ._metrics import Metrics
+from ._ratelimit import AsyncRateLimiter
+from ._response import RawResponse
+from ._retry import delays
+from .config import CodegenConfig
+from .errors import (
+    APIConnectionError,
+    CodegenAPIError,
+    CodegenError,
+    DecodeError,
+    OutcomeUnknownError,
+    RateLimitError,
+    ServerError,
+)
+
+__all__ = ["AsyncTransport"]
+
+T = TypeVar("T")
+
+logger = logging.getLogger("codegen")
+
+_MAX_REDIRECTS = 3
+# Statuses at which the server cannot have acted on a request (safe to resend a create).
+_NOT_PROCESSED = frozenset({429, 503})
+
+
+class AsyncTransport:
+    """Sends API requests for one client: auth, pacing, caching, retries, decoding."""
+
+    def __init__(self, config: CodegenConfig) -> None:
+        self.config = config
+        self._base = config.base_url.rstrip("/")
+        self._http = AsyncHTTPBackend(
+            max_connections=config.max_connections,
+            verify_ssl=config.verify_ssl,
+            max_response_size=config.max_response_size,
+        )
+        headers = {
+            "Accept": "application/json",
+            "User-Agent": config.user_agent,
+        }
+        if config.api_token:
+            headers["Authorization"] = f"Bearer {config.api_token}"
+        self._headers = headers
+        self._json_headers = {**headers, "Content-Type": "application/json"}
+        token = (config.api_token or "").encode()
+        # Cache keys carry a digest of the token, so two tokens never share an entry.
+        self._cache_prefix = hashlib.sha256(token).hexdigest()[:16] + " "
+        self.limiter = AsyncRateLimiter(config)
+        self.cache = (
+            ResponseCache(config.cache_ttl, config.cache_max_size)
+            if config.enable_caching
+            else None
+        )
+        self.metrics = Metrics()
+
+    @property
+    def has_token(self) -> bool:
+        return "Authorization" in self._headers
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        decoder: msgspec.json.Decoder[T],
+        *,
+        group: str = "standard",
+        query: dict[str, Any] | None = None,
+        body: bytes | None = None,
+        idempotent: bool = True,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        cache: bool = True,
+        cache_forever: Any = None,
+    ) -> T:
+        """Send one API call and decode its 2xx body with ``decoder``.
+
+        ``cache_forever`` is an optional predicate on the decoded value: when it holds,
+        the entry never expires (a finished agent run never changes).
+        """
+        url = self._base + path
+        if query:
+            url += "?" + urlencode({k: v for k, v in query.items() if v is not None})
+        use_cache = self.cache is not None and method == "GET"
+        key = self._cache_prefix + url
+        if use_cache and cache and self.cache is not None:
+            hit = self.cache.get(key, monotonic())
+            if hit is not None:
+                return self._decode(decoder, hit, method, url, 200)
+        response = await self._send(
+            method,
+            url,
+            group=group,
+            body=body,
+            idempotent=idempotent,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+        value = self._decode(decoder, response.body, method, url, response.status)
+        if use_cache and self.cache is not None:
+            forever = bool(cache_forever(value)) if cache_forever is not None else False
+            self.cache.set(key, response.body, monotonic(), forever=forever)
+        return value
+
+    def invalidate(self, path_prefix: str) -> None:
+        """Drop cached answers under ``path_prefix`` (after a write changes them)."""
+        if self.cache is not None:
+            self.cache.invalidate(self._cache_prefix + self._base + path_prefix)
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        group: str,
+        body: bytes | None,
+        idempotent: bool,
+        timeout: float | None,
+        max_retries: int | None,
+    ) -> RawResponse:
+        config = self.config
+        retries_left = config.max_retries if max_retries is None else max_retries
+        attempt_timeout = config.timeout if timeout is None else timeout
+        headers = self._json_headers if body is not None else self._headers
+        backoff_delays = delays(config.retry_backoff_factor, config.retry_max_delay)
+        started = monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            await self.limiter.acquire(group)
+            sent_at = monotonic()
+            try:
+                response = await self._follow(method, url, headers, body, attempt_timeout)
+            except APIConnectionError as exc:
+                if not idempotent and exc.request_sent and not config.retry_unknown_creates:
+                    self.metrics.record(group, False, monotonic() - started)
+                    raise OutcomeUnknownError(
+                        f"the server may or may not have acted on this request: {exc.message}",
+                        method=method,
+                        url=_safe_url(url),
+                        cause=exc,
+                    ) from exc
+                if retries_left <= 0:
+                    self.metrics.record(group, False, monotonic() - started)
+                    raise
+                delay = next(backoff_delays)
+                self._log_retry(method, url, attempt, delay, exc.message)
+            else:
+                status = response.status
+                _log_request(method, url, status, sent_at, attempt)
+                if status < 300:
+                    self.metrics.record(group, True, monotonic() - started)
+                    return response
+                error = error_for_response(response, method, _safe_url(url))
+                if status == 429:
+                    retry_after = error.retry_after if isinstance(error, RateLimitError) else None
+                    self.limiter.penalize(group, retry_after)
+                if not self._retryable(error, status, idempotent) or retries_left <= 0:
+                    self.metrics.record(
+                        group, False, monotonic() - started, rate_limited=status == 429
+                    )
+                    raise error
+                delay = next(backoff_delays)
+                if isinstance(error, RateLimitError) and error.retry_after is not None:
+                    delay = error.retry_after
+                elif status == 429:
+                    delay = 0.0  # the limiter's cool-down decides when to go again
+                self.metrics.record_retry(group, rate_limited=status == 429)
+                self._log_retry(method, url, attempt, delay, f"{status} {error.detail}")
+            retries_left -= 1
+            if delay > 0:
+                await sleep(delay)
+
+    def _retryable(self, error: CodegenAPIError, status: int, idempotent: bool) -> bool:
+        if status not in self.config.retry_on_status:
+            return False
+        if idempotent:
+            return True
+        # A create-run POST is resent only where the server cannot have acted on it.
+        return status in _NOT_PROCESSED or (
+            self.config.retry_unknown_creates and isinstance(error, ServerError)
+        )
+
+    async def _follow(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        timeout: float,
+    ) -> RawResponse:
+        """One attempt; GET follows up to 3 redirects, dropping the token off-origin."""
+        response = await self._http.request(
+            method, url, headers=headers, body=body, timeout=timeout
+        )
+        hops = 0
+        while (
+            method == "GET"
+            and response.status in (301, 302, 303, 307, 308)
+            and "location" in response.headers
+            and hops < _MAX_REDIRECTS
+        ):
+            hops += 1
+            target = _join(url, response.headers["location"])
+            if _origin(target) != _origin(url):
+                headers = {k: v for k, v in headers.items() if k != "Authorization"}
+            url = target
+            response = await self._http.request(
+                method, url, headers=headers, body=None, timeout=timeout
+            )
+        return response
+
+    def _decode(
+        self, decoder: msgspec.json.Decoder[T], body: bytes, method: str, url: str, status: int
+    ) -> T:
+        try:
+            return decoder.decode(body)
+        except msgspec.ValidationError as exc:
+            raise DecodeError(
+                f"response does not match the API schema: {exc}",
+                method=method,
+                url=_safe_url(url),
+                status_code=status,
+                body=body,
+            ) from exc
+        except msgspec.DecodeError as exc:
+            raise DecodeError(
+                f"response is not valid JSON: {exc}",
+                method=method,
+                url=_safe_url(url),
+                status_code=status,
+                body=body,
+            ) from exc
+
+    def _log_retry(self, method: str, url: str, attempt: int, delay: float, why: str) -> None:
+        logger.info(
+            "retrying %s %s after attempt %d in %.2f s: %s",
+            method,
+            _safe_url(url),
+            attempt,
+            delay,
+            why,
+        )
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    @property
+    def is_open(self) -> bool:
+        return self._http.is_open
+
+
+def _log_request(method: str, url: str, status: int, sent_at: float, attempt: int) -> None:
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(
+            "%s %s -> %d in %.1f ms (attempt %d)",
+            method,
+            _safe_url(url),
+            status,
+            (monotonic() - sent_at) * 1000,
+            attempt,
+        )
+
+
+def _safe_url(url: str) -> str:
+    """The URL without userinfo (URLs never carry the token, but a base URL might)."""
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest.split("/", 1)[0]:
+        rest = rest.split("@", 1)[1]
+    return scheme + sep + rest
+
+
+def _origin(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return scheme.lower() + "://" + rest.split("/", 1)[0].lower()
+
+
+def _join(base: str, location: str) -> str:
+    from urllib.parse import urljoin
+
+    return urljoin(base, location)
+
+
+def _unused_guard(error: CodegenError) -> None:  # pragma: no cover
+    del error

@@ -1,0 +1,369 @@
+"""Typed payloads of the Codegen API v1, as msgspec Structs.
+
+Shared by ``codegen_async`` and ``codegen_sync``. Response structs tolerate unknown
+fields (the API grows), keep unknown status and enum values as plain strings, and give
+every optional field a default. ``created_at`` accepts both forms the API is seen to
+send: ISO 8601 with a zone (``2025-06-21T11:20:04Z``) and the naive form with a space
+(``2025-06-21 11:20:04.338398``), which decodes to a naive ``datetime`` in UTC.
+
+Every model has ``.dict()`` / ``.to_dict()`` returning plain JSON-able data.
+"""
+
+from __future__ import annotations
+
+import builtins
+from datetime import datetime
+from typing import Any, ClassVar, Generic, TypeVar
+
+import msgspec
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "PAUSED_STATUSES",
+    "TERMINAL_STATUSES",
+    "AgentRun",
+    "AgentRunLog",
+    "AgentRunStatus",
+    "AgentRunWithLogs",
+    "AnalyzeLogsResult",
+    "CLIRules",
+    "CheckSuiteSettings",
+    "EditPRResult",
+    "GithubPullRequest",
+    "IntegrationStatus",
+    "Model",
+    "OAuthProvider",
+    "Organization",
+    "OrganizationIntegrations",
+    "OrganizationSettings",
+    "PRState",
+    "Page",
+    "Repository",
+    "SetupCommandsResult",
+    "SlackConnectToken",
+    "SourceType",
+    "User",
+]
+
+T = TypeVar("T")
+
+
+class Model(msgspec.Struct, kw_only=True, gc=False):
+    """Base of every response model."""
+
+    def dict(self) -> dict[str, Any]:
+        """Return this model as plain JSON-able data (datetimes as ISO 8601 strings)."""
+        result: dict[str, Any] = msgspec.to_builtins(self)
+        return result
+
+    def to_dict(self) -> builtins.dict[str, Any]:
+        """Alias of :meth:`dict`."""
+        return self.dict()
+
+
+class AgentRunStatus:
+    """Status values the API is known to use (``AgentRun.status`` stays a plain string)."""
+
+    ACTIVE = "ACTIVE"
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    EVALUATION = "EVALUATION"
+    PAUSED = "PAUSED"
+    COMPLETE = "COMPLETE"
+    FAILED = "FAILED"
+    ERROR = "ERROR"
+    CANCELLED = "CANCELLED"
+    STOPPED = "STOPPED"
+    TIMEOUT = "TIMEOUT"
+    MAX_ITERATIONS_REACHED = "MAX_ITERATIONS_REACHED"
+    OUT_OF_TOKENS = "OUT_OF_TOKENS"
+
+
+# API.md section 6. "COMPLETED" is what the docs (wrongly) compare against; accept it too.
+TERMINAL_STATUSES = frozenset(
+    {
+        "COMPLETE",
+        "COMPLETED",
+        "FAILED",
+        "ERROR",
+        "CANCELLED",
+        "STOPPED",
+        "TIMEOUT",
+        "MAX_ITERATIONS_REACHED",
+        "OUT_OF_TOKENS",
+    }
+)
+ACTIVE_STATUSES = frozenset({"ACTIVE", "PENDING", "RUNNING", "EVALUATION"})
+PAUSED_STATUSES = frozenset({"PAUSED"})
+SUCCESS_STATUSES = frozenset({"COMPLETE", "COMPLETED"})
+
+
+class SourceType:
+    """Known values of ``AgentRun.source_type`` (unknown values are kept as strings)."""
+
+    LOCAL = "LOCAL"
+    SLACK = "SLACK"
+    GITHUB = "GITHUB"
+    GITHUB_CHECK_SUITE = "GITHUB_CHECK_SUITE"
+    GITHUB_PR_REVIEW = "GITHUB_PR_REVIEW"
+    LINEAR = "LINEAR"
+    API = "API"
+    CHAT = "CHAT"
+    JIRA = "JIRA"
+    CLICKUP = "CLICKUP"
+    MONDAY = "MONDAY"
+    SETUP_COMMANDS = "SETUP_COMMANDS"
+
+    ALL: ClassVar[frozenset[str]] = frozenset(
+        {
+            "LOCAL",
+            "SLACK",
+            "GITHUB",
+            "GITHUB_CHECK_SUITE",
+            "GITHUB_PR_REVIEW",
+            "LINEAR",
+            "API",
+            "CHAT",
+            "JIRA",
+            "CLICKUP",
+            "MONDAY",
+            "SETUP_COMMANDS",
+        }
+    )
+
+
+class PRState:
+    """Values accepted by ``edit_pull_request(state=...)``."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+    DRAFT = "draft"
+    READY_FOR_REVIEW = "ready_for_review"
+
+    ALL: ClassVar[frozenset[str]] = frozenset({"open", "closed", "draft", "ready_for_review"})
+
+
+class Page(Model, Generic[T]):
+    """One page of a listing: ``items`` plus ``total``, ``page``, ``size`` and ``pages``."""
+
+    items: list[T]
+    total: int = 0
+    page: int = 1
+    size: int = 0
+    pages: int = 0
+
+    def __iter__(self) -> Any:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+class GithubPullRequest(Model):
+    """A pull request an agent run opened or worked on."""
+
+    id: int
+    created_at: datetime | None = None
+    title: str | None = None
+    url: str | None = None
+    head_branch_name: str | None = None
+    # Read by the official TUI, not in the spec: optional extras.
+    state: str | None = None
+    merged: bool | None = None
+
+
+class AgentRun(Model):
+    """An agent run (``AgentRunResponse``).
+
+    ``status`` is the server's string (``ACTIVE``, ``COMPLETE``, ``FAILED``, ...);
+    use :attr:`is_terminal` / :attr:`is_active` rather than comparing it yourself.
+    """
+
+    id: int
+    organization_id: int
+    status: str | None = None
+    created_at: datetime | None = None
+    web_url: str | None = None
+    result: str | None = None
+    summary: str | None = None
+    source_type: str | None = None
+    github_pull_requests: list[GithubPullRequest] | None = None
+    metadata: dict[str, Any] | None = None
+
+    @property
+    def is_terminal(self) -> bool:
+        """True once the run has finished for good (complete, failed, cancelled, ...)."""
+        return self.status is not None and self.status.upper() in TERMINAL_STATUSES
+
+    @property
+    def is_active(self) -> bool:
+        """True while the run is still working (active, pending, running, evaluation)."""
+        return self.status is not None and self.status.upper() in ACTIVE_STATUSES
+
+    @property
+    def is_paused(self) -> bool:
+        """True while the run waits for input; :meth:`resume_agent_run` continues it."""
+        return self.status is not None and self.status.upper() in PAUSED_STATUSES
+
+    @property
+    def is_successful(self) -> bool:
+        """True if the run finished with ``COMPLETE``."""
+        return self.status is not None and self.status.upper() in SUCCESS_STATUSES
+
+
+class AgentRunLog(Model):
+    """One entry of an agent run's trace (alpha logs endpoint)."""
+
+    agent_run_id: int
+    created_at: datetime | None = None
+    tool_name: str | None = None
+    message_type: str | None = None
+    thought: str | None = None
+    observation: dict[str, Any] | str | None = None
+    tool_input: dict[str, Any] | None = None
+    tool_output: dict[str, Any] | None = None
+
+
+class AgentRunWithLogs(Model):
+    """A trimmed agent run plus one page of its logs (``AgentRunWithLogsResponse``)."""
+
+    id: int
+    organization_id: int
+    logs: list[AgentRunLog] = msgspec.field(default_factory=list)
+    status: str | None = None
+    created_at: datetime | None = None
+    web_url: str | None = None
+    result: str | None = None
+    metadata: dict[str, Any] | None = None
+    total_logs: int | None = None
+    page: int | None = None
+    size: int | None = None
+    pages: int | None = None
+
+
+class User(Model):
+    """A Codegen user (``UserResponse``)."""
+
+    id: int
+    github_user_id: str | None = None
+    github_username: str | None = None
+    email: str | None = None
+    avatar_url: str | None = None
+    full_name: str | None = None
+    role: str | None = None
+    is_admin: bool | None = None
+
+
+class OrganizationSettings(Model):
+    """Organization feature flags."""
+
+    enable_pr_creation: bool = True
+    enable_rules_detection: bool = True
+
+
+class Organization(Model):
+    """An organization the token's user belongs to."""
+
+    id: int
+    name: str
+    settings: OrganizationSettings = msgspec.field(default_factory=OrganizationSettings)
+
+
+class Repository(Model):
+    """A repository of an organization (``RepoResponse``)."""
+
+    id: int
+    name: str
+    full_name: str
+    github_id: str
+    organization_id: int
+    setup_status: str
+    description: str | None = None
+    visibility: str | None = None
+    archived: bool | None = None
+    language: str | None = None
+
+
+class IntegrationStatus(Model):
+    """Whether one integration (GitHub, Slack, Linear, ...) is active."""
+
+    integration_type: str
+    active: bool
+    token_id: int | None = None
+    installation_id: int | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class OrganizationIntegrations(Model):
+    """Status of every integration of an organization."""
+
+    organization_id: int
+    organization_name: str
+    integrations: list[IntegrationStatus]
+    total_active_integrations: int
+
+
+class CheckSuiteSettings(Model):
+    """Check-suite auto-fixer settings of a repository."""
+
+    check_retry_count: int
+    ignored_checks: list[str]
+    check_retry_counts: dict[str, int]
+    custom_prompts: dict[str, str]
+    high_priority_apps: list[str]
+    available_check_suite_names: list[str] = msgspec.field(default_factory=list)
+
+
+class EditPRResult(Model):
+    """Result of changing a pull request's state."""
+
+    success: bool
+    url: str | None = None
+    number: int | None = None
+    title: str | None = None
+    state: str | None = None
+    error: str | None = None
+
+
+class SetupCommandsResult(Model):
+    """The agent run started to generate setup commands."""
+
+    agent_run_id: int
+    status: str
+    url: str
+
+
+class AnalyzeLogsResult(Model):
+    """The agent run started to analyse sandbox setup logs."""
+
+    agent_run_id: int
+    status: str
+    message: str
+
+
+class CLIRules(Model):
+    """Organization rules plus the user's custom prompt."""
+
+    organization_rules: str | None = None
+    user_custom_prompt: str | None = None
+
+
+class OAuthProvider(Model):
+    """An OAuth provider (MCP providers listing)."""
+
+    id: int
+    name: str
+    issuer: str
+    authorization_endpoint: str
+    token_endpoint: str
+    is_mcp: bool
+    default_scopes: list[str] | None = None
+    meta: dict[str, Any] | None = None
+
+
+class SlackConnectToken(Model):
+    """A one-time token to link a Slack account."""
+
+    token: str
+    message: str
+    expires_in_minutes: int

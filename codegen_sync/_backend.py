@@ -1,0 +1,259 @@
+"""The sync seam: the twin of ``codegen_async/_backend.py`` (hand-written, not generated).
+
+It offers the same names without ``Async``: urllib3 for HTTP, ``time.sleep``, threading
+locks and events, a thread-safe leaky bucket, a thread pool for bounded concurrency and
+a thread for background loops. It never imports aiohttp or asyncio.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import urllib3
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    MaxRetryError,
+    NewConnectionError,
+    ReadTimeoutError,
+)
+
+from codegen_async._response import RawResponse
+from codegen_async.errors import (
+    APIConnectionError,
+    APITimeoutError,
+    ResponseTooLargeError,
+)
+
+__all__ = [
+    "IS_ASYNC",
+    "WANTED_HEADERS",
+    "CancelledError",
+    "Event",
+    "HTTPBackend",
+    "LeakyBucket",
+    "Lock",
+    "Semaphore",
+    "background_task",
+    "gather_bounded",
+    "monotonic",
+    "sleep",
+]
+
+IS_ASYNC = False
+T = TypeVar("T")
+
+WANTED_HEADERS = ("content-type", "retry-after", "x-request-id", "location")
+
+
+class CancelledError(BaseException):
+    """Never raised in sync code; the twin of ``asyncio.CancelledError`` for ``except`` clauses."""
+
+
+Lock = threading.Lock
+Event = threading.Event
+Semaphore = threading.Semaphore
+monotonic = time.monotonic
+sleep = time.sleep
+
+
+class LeakyBucket:
+    """A thread-safe leaky bucket with aiolimiter's semantics.
+
+    The bucket holds up to ``max_rate`` units and drains at ``max_rate / time_period``
+    units per second; ``acquire()`` waits until one more unit fits.
+    """
+
+    def __init__(self, max_rate: float, time_period: float) -> None:
+        self.max_rate = max_rate
+        self.time_period = time_period
+        self._rate_per_sec = max_rate / time_period
+        self._level = 0.0
+        self._last_check = 0.0
+        self._lock = threading.Lock()
+
+    def _leak(self) -> None:
+        now = time.monotonic()
+        if self._level:
+            elapsed = now - self._last_check
+            self._level = max(self._level - elapsed * self._rate_per_sec, 0.0)
+        self._last_check = now
+
+    def has_capacity(self) -> bool:
+        with self._lock:
+            self._leak()
+            return self._level + 1 <= self.max_rate
+
+    def acquire(self) -> None:
+        while True:
+            with self._lock:
+                self._leak()
+                if self._level + 1 <= self.max_rate:
+                    self._level += 1
+                    return
+                wait = (self._level + 1 - self.max_rate) / self._rate_per_sec
+            time.sleep(wait)
+
+
+def gather_bounded(jobs: Iterable[Callable[[], T]], max_concurrent: int) -> list[T]:
+    """Run ``jobs`` on at most ``max_concurrent`` threads; results in input order.
+
+    On KeyboardInterrupt, jobs not yet started are cancelled and running ones finish
+    before the interrupt propagates.
+    """
+    job_list = list(jobs)
+    if not job_list:
+        return []
+    workers = max(1, min(max_concurrent, len(job_list)))
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="codegen-bulk")
+    try:
+        futures = [pool.submit(job) for job in job_list]
+        return [f.result() for f in futures]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+class background_task:
+    """Run ``target()`` on a daemon thread; ``stop()`` asks it to end and joins it.
+
+    ``target`` must return when ``stop_event`` is set; use :meth:`wait` to sleep.
+    """
+
+    def __init__(self, target: Callable[[], None], name: str) -> None:
+        self._thread = threading.Thread(target=target, name=name, daemon=True)
+        self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self, timeout: float | None = 10.0) -> None:
+        self._thread.join(timeout)
+
+
+class HTTPBackend:
+    """A pooled HTTP/1.1 client over urllib3, safe to share between threads."""
+
+    def __init__(
+        self,
+        *,
+        max_connections: int = 100,
+        verify_ssl: bool = True,
+        max_response_size: int = 64 * 1024 * 1024,
+    ) -> None:
+        self._max_response_size = max_response_size
+        self._manager = urllib3.PoolManager(
+            num_pools=8,
+            maxsize=max_connections,
+            block=False,
+            cert_reqs="CERT_REQUIRED" if verify_ssl else "CERT_NONE",
+            retries=False,
+        )
+        self._pools: dict[str, Any] = {}
+        self._closed = False
+
+    @property
+    def is_open(self) -> bool:
+        return not self._closed
+
+    def _pool_for(self, url: str) -> tuple[Any, str]:
+        scheme, _, rest = url.partition("://")
+        host, slash, path = rest.partition("/")
+        origin = f"{scheme}://{host}"
+        pool = self._pools.get(origin)
+        if pool is None:
+            pool = self._pools[origin] = self._manager.connection_from_url(origin)
+        return pool, slash + path
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        timeout: float,
+    ) -> RawResponse:
+        """Send one request (never following redirects); map every transport error."""
+        self._closed = False
+        try:
+            pool, target = self._pool_for(url)
+            resp = pool.urlopen(
+                method,
+                target,
+                body=body,
+                headers=headers,
+                retries=False,
+                redirect=False,
+                timeout=urllib3.Timeout(total=timeout),
+                preload_content=False,
+                assert_same_host=False,
+            )
+            try:
+                data = self._read_capped(resp, method, url)
+            finally:
+                resp.release_conn()
+            src = resp.headers
+            got = {name: src[name] for name in WANTED_HEADERS if name in src}
+            return RawResponse(resp.status, got, data)
+        except MaxRetryError as exc:
+            raise _map_error(exc.reason or exc, method, url, timeout) from exc
+        except HTTPError as exc:
+            raise _map_error(exc, method, url, timeout) from exc
+        except OSError as exc:
+            raise _map_error(exc, method, url, timeout) from exc
+
+    def _read_capped(self, resp: Any, method: str, url: str) -> bytes:
+        limit = self._max_response_size
+        length = resp.headers.get("content-length")
+        if length is not None and length.isdigit():
+            if int(length) > limit:
+                raise ResponseTooLargeError(
+                    f"response body of {length} bytes exceeds max_response_size={limit}",
+                    method=method,
+                    url=url,
+                    status_code=resp.status,
+                )
+            data: bytes = resp.read()
+            return data
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in resp.stream(65536):
+            size += len(chunk)
+            if size > limit:
+                raise ResponseTooLargeError(
+                    f"response body exceeds max_response_size={limit}",
+                    method=method,
+                    url=url,
+                    status_code=resp.status,
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def close(self) -> None:
+        """Close every pooled connection (idempotent)."""
+        self._closed = True
+        self._pools.clear()
+        self._manager.clear()
+
+
+def _map_error(exc: BaseException, method: str, url: str, timeout: float) -> Exception:
+    if isinstance(exc, ResponseTooLargeError):
+        return exc
+    if isinstance(exc, ConnectTimeoutError):
+        return APITimeoutError(
+            f"connect timed out after {timeout:g} s", method=method, url=url, request_sent=False
+        )
+    if isinstance(exc, NewConnectionError):
+        return APIConnectionError(
+            f"cannot connect: {exc}", method=method, url=url, request_sent=False
+        )
+    if isinstance(exc, (ReadTimeoutError, TimeoutError)):
+        return APITimeoutError(f"request timed out after {timeout:g} s", method=method, url=url)
+    return APIConnectionError(
+        f"connection failed: {type(exc).__name__}: {exc}", method=method, url=url
+    )
