@@ -1,0 +1,1 @@
+"""One module per contender family; each follows the protocol in ``_common``."""
