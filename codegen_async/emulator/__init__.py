@@ -28,28 +28,28 @@ from ._server import Emulator, serve_in_thread
 from ._state import World
 
 __all__ = [
-    # running it
-    "Emulator",
-    "serve_in_thread",
     # configuring it
     "DEFAULT_ORG_ID",
     "DEFAULT_TOKEN",
     "DEFAULT_USER_ID",
-    "OTHER_ORG_ID",
-    "EmulatorConfig",
-    "FaultConfig",
-    "parse_faults",
-    "parse_rate_limits",
-    # inspecting it
-    "Accounting",
-    "Clock",
-    "CreateRecord",
-    "Run",
-    "World",
     # reference tables
     "IN_PROGRESS",
     "LIMITS",
     "OPERATIONS",
+    "OTHER_ORG_ID",
     "PROMPT_TAGS",
     "TERMINAL",
+    # inspecting it
+    "Accounting",
+    "Clock",
+    "CreateRecord",
+    # running it
+    "Emulator",
+    "EmulatorConfig",
+    "FaultConfig",
+    "Run",
+    "World",
+    "parse_faults",
+    "parse_rate_limits",
+    "serve_in_thread",
 ]

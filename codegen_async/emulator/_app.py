@@ -16,7 +16,7 @@ from aiohttp import web
 
 from ._accounting import CreateRecord
 from ._context import Context, Reply
-from ._faults import abort, error_response, slow_response
+from ._faults import BEFORE, Decision, abort, error_response, slow_response
 from ._handlers import OPERATIONS, Operation
 from ._schemas import encode, error_body
 
@@ -48,106 +48,126 @@ def _bearer(request: web.Request) -> str | None:
     return token.strip() or None
 
 
-def _endpoint(ctx: Context, op: Operation) -> RequestHandler:
-    """Wrap one operation's handler in the request pipeline."""
-    world = ctx.world
-    accounting = ctx.accounting
-    limiter = ctx.limiter
-    group = op.group if limiter.enabled else None
-    name = op.name
-    handler = op.handler
-    creates = op.creates_runs
-    retry_after = ctx.config.retry_after
-    time_scale = ctx.config.time_scale
+class _Endpoint:
+    """One operation's handler wrapped in the request pipeline."""
 
-    def rate_limited(token: str, wait: float) -> web.Response:
-        accounting.count(name, token, "rate_limited")
-        accounting.count(name, token, "status_429")
+    def __init__(self, ctx: Context, op: Operation) -> None:
+        self.ctx = ctx
+        self.world = ctx.world
+        self.accounting = ctx.accounting
+        self.limiter = ctx.limiter
+        self.group = op.group if ctx.limiter.enabled else None
+        self.name = op.name
+        self.handler = op.handler
+        self.creates = op.creates_runs
+        self.retry_after = ctx.config.retry_after
+        self.time_scale = ctx.config.time_scale
+
+    def count(self, token: str, key: str) -> None:
+        self.accounting.count(self.name, token, key)
+
+    def record(self, token: str, status: int | None, fault: str | None, run_id: int | None) -> None:
+        if self.creates:
+            _record_create(self.ctx, self.name, token, status=status, fault=fault, run_id=run_id)
+
+    def rate_limited(self, token: str, wait: float, fault: str | None) -> web.Response:
+        self.count(token, "rate_limited")
+        self.count(token, "status_429")
+        self.record(token, 429, fault, None)
         headers = None
-        if retry_after:
-            headers = {"Retry-After": str(max(1, math.ceil(wait * time_scale)))}
+        if self.retry_after:
+            headers = {"Retry-After": str(max(1, math.ceil(wait * self.time_scale)))}
         return _json(429, _RATE_LIMITED, headers)
 
-    async def endpoint(request: web.Request) -> web.StreamResponse:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
         token = _bearer(request)
         if token is None:
-            accounting.count(name, "<none>", "status_401")
+            self.count("<none>", "status_401")
             return _json(401, _UNAUTHENTICATED)
-        user = world.user_for_token(token)
+        user = self.world.user_for_token(token)
         if user is None:
-            accounting.count(name, "<invalid>", "status_401")
+            self.count("<invalid>", "status_401")
             return _json(401, _INVALID_TOKEN)
-        accounting.count(name, token, "requests")
-        faults = ctx.faults
-        decision = faults.decide(name, token) if faults is not None else None
+        self.count(token, "requests")
+        faults = self.ctx.faults
         kind = None
-        if decision is not None:
-            kind = decision.kind
-            if decision.delay > 0:
-                if decision.spike:
-                    accounting.count(name, token, "fault_latency_spike")
-                await asyncio.sleep(decision.delay)
-            if kind is not None:
-                accounting.count(name, token, "faults")
-                accounting.count(name, token, f"fault_{kind}")
-            if kind == "drop_before":
-                _record(ctx, op, token, None, None, kind, None)
-                return abort(request)
-            if kind == "error":
-                status = decision.status or 500
-                accounting.count(name, token, f"status_{status}")
-                _record(ctx, op, token, status, None, kind, None)
-                return error_response(status)
-            if kind == "burst_429":
-                _record(ctx, op, token, 429, None, kind, None)
-                return rate_limited(token, 1.0)
-        if group is not None:
-            wait = limiter.hit(token, group)
+        if faults is not None:
+            decision = faults.decide(self.name, token)
+            kind = await self.inject_before(request, token, decision)
+            if kind is not None and kind in BEFORE:
+                return self.fail_before(request, token, kind, decision)
+        if self.group is not None:
+            wait = self.limiter.hit(token, self.group)
             if wait is not None:
-                _record(ctx, op, token, 429, None, None, None)
-                return rate_limited(token, wait)
-        reply = await handler(ctx, request, user)
+                return self.rate_limited(token, wait, None)
+        reply = await self.handler(self.ctx, request, user)
         if reply.run_id is not None:
-            accounting.count(name, token, "runs_created")
-        if creates:
-            _record(ctx, op, token, reply.status, reply, kind, request)
-        if kind == "drop_after":
-            return abort(request)
-        accounting.count(name, token, f"status_{reply.status}")
-        if kind == "malformed" and faults is not None:
-            return _json(200, faults.malformed_body(reply.body))
-        if kind == "slow_body" and faults is not None:
-            return await slow_response(
-                request, reply.status, reply.body, faults.config.slow_body_delay
-            )
+            self.count(token, "runs_created")
+        if kind is not None:
+            return await self.fail_after(request, token, kind, reply)
+        self.record(token, reply.status, None, reply.run_id)
+        self.count(token, f"status_{reply.status}")
         return _json(reply.status, reply.body)
 
-    return endpoint
+    async def inject_before(
+        self, request: web.Request, token: str, decision: Decision
+    ) -> str | None:
+        """Sleep the drawn latency; count and return the fault kind."""
+        if decision.delay > 0:
+            if decision.spike:
+                self.count(token, "fault_latency_spike")
+            await asyncio.sleep(decision.delay)
+        kind = decision.kind
+        if kind is not None:
+            self.count(token, "faults")
+            self.count(token, f"fault_{kind}")
+        return kind
+
+    def fail_before(
+        self, request: web.Request, token: str, kind: str, decision: Decision
+    ) -> web.StreamResponse:
+        """Faults before the request is acted on: nothing happens."""
+        if kind == "burst_429":
+            return self.rate_limited(token, 1.0, kind)
+        if kind == "error":
+            status = decision.status or 500
+            self.count(token, f"status_{status}")
+            self.record(token, status, kind, None)
+            return error_response(status)
+        self.record(token, None, kind, None)
+        return abort(request)
+
+    async def fail_after(
+        self, request: web.Request, token: str, kind: str, reply: Reply
+    ) -> web.StreamResponse:
+        """Faults after the request was acted on: the action happened, the answer suffers."""
+        faults = self.ctx.faults
+        assert faults is not None
+        if kind == "drop_after":
+            self.record(token, None, kind, reply.run_id)
+            return abort(request)
+        status = 200 if kind == "malformed" else reply.status
+        self.record(token, status, kind, reply.run_id)
+        self.count(token, f"status_{status}")
+        if kind == "malformed":
+            return _json(200, faults.malformed_body(reply.body))
+        return await slow_response(request, reply.status, reply.body, faults.config.slow_body_delay)
 
 
-def _record(
+def _record_create(
     ctx: Context,
-    op: Operation,
+    endpoint: str,
     token: str,
+    *,
     status: int | None,
-    reply: Reply | None,
     fault: str | None,
-    request: web.Request | None,
+    run_id: int | None,
 ) -> None:
-    if not op.creates_runs:
-        return
-    run_id = reply.run_id if reply is not None else None
-    if fault == "drop_after":
-        status = None
-    elif fault == "malformed":
-        status = 200
-    prompt = None
-    if run_id is not None:
-        prompt = ctx.world.runs[run_id].prompt
+    prompt = ctx.world.runs[run_id].prompt if run_id is not None else None
     ctx.accounting.record_create(
         CreateRecord(
             seq=ctx.accounting.next_seq(),
-            endpoint=op.name,
+            endpoint=endpoint,
             token=token,
             status=status,
             created=run_id is not None,
@@ -231,7 +251,7 @@ def make_app(ctx: Context) -> web.Application:
     app = web.Application(middlewares=[_starlette_errors], client_max_size=16 * 1024**2)
     app[CONTEXT_KEY] = ctx
     for op in OPERATIONS:
-        app.router.add_route(op.method, op.path, _endpoint(ctx, op), name=op.name)
+        app.router.add_route(op.method, op.path, _Endpoint(ctx, op).handle, name=op.name)
     if ctx.config.admin_endpoints:
         app.router.add_routes(_admin_routes(ctx))
     return app

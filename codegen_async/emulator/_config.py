@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 __all__ = [
     "DEFAULT_ORG_ID",
@@ -32,7 +32,7 @@ OUTCOME_WEIGHTS: Mapping[str, float] = {
 }
 """Default probabilities of a run's terminal status when its outcome is not steered."""
 
-TokenSpec = Union[int, Mapping[str, Any]]
+TokenSpec = int | Mapping[str, Any]
 """What a configured token maps to: a user id, or a user record (``id``, ``github_username``,
 ``email``, ``full_name``, ``role``, ``orgs``: list of organization ids)."""
 

@@ -10,7 +10,15 @@ from aiohttp import web
 
 from ._config import FaultConfig
 
-__all__ = ["BEFORE", "NO_FAULT", "Decision", "FaultInjector", "abort", "error_response", "slow_response"]
+__all__ = [
+    "BEFORE",
+    "NO_FAULT",
+    "Decision",
+    "FaultInjector",
+    "abort",
+    "error_response",
+    "slow_response",
+]
 
 BEFORE = frozenset({"drop_before", "error", "burst_429"})
 """Faults that happen before the request is acted on."""

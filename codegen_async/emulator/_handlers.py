@@ -404,9 +404,7 @@ async def update_check_suite_settings(ctx: Context, request: web.Request, user: 
     )
 
 
-async def _edit_pr(
-    ctx: Context, request: web.Request, user: User, with_repo: bool
-) -> Reply:
+async def _edit_pr(ctx: Context, request: web.Request, user: User, with_repo: bool) -> Reply:
     errors = Errors()
     org_id = _org(errors, request)
     repo_id = errors.path_int(request.match_info, "repo_id") if with_repo else None
@@ -444,9 +442,7 @@ async def edit_pull_request(ctx: Context, request: web.Request, user: User) -> R
     return await _edit_pr(ctx, request, user, with_repo=True)
 
 
-async def get_organization_integrations(
-    ctx: Context, request: web.Request, user: User
-) -> Reply:
+async def get_organization_integrations(ctx: Context, request: web.Request, user: User) -> Reply:
     errors = Errors()
     org_id = _org(errors, request)
     if errors or org_id is None:
@@ -512,9 +508,7 @@ async def analyze_sandbox_logs(ctx: Context, request: web.Request, user: User) -
     message = "Log analysis started. Fetch the result through the agent run."
     return Reply(
         200,
-        encode(
-            {"agent_run_id": run.id, "status": run.status(ctx.clock.now()), "message": message}
-        ),
+        encode({"agent_run_id": run.id, "status": run.status(ctx.clock.now()), "message": message}),
         run.id,
     )
 
@@ -539,9 +533,7 @@ async def get_mcp_providers(ctx: Context, request: web.Request, user: User) -> R
     return Reply(200, encode(ctx.world.mcp_providers))
 
 
-def _query_org(
-    errors: Errors, request: web.Request, user: User
-) -> tuple[Reply | None, int | None]:
+def _query_org(errors: Errors, request: web.Request, user: User) -> tuple[Reply | None, int | None]:
     org_id = errors.query_int(request.query, "org_id", None, required=True)
     if errors or org_id is None:
         return invalid(errors), None
@@ -618,12 +610,16 @@ _ORG = "/v1/organizations/{org_id}"
 # Order matters where paths overlap: aiohttp, like Starlette, takes the first match, so
 # GET .../agent/run/resume reaches get_agent_run and answers 422, as FastAPI does.
 OPERATIONS: tuple[Operation, ...] = (
-    Operation("create_agent_run", "POST", f"{_ORG}/agent/run", "create_run", create_agent_run, True),
+    Operation(
+        "create_agent_run", "POST", f"{_ORG}/agent/run", "create_run", create_agent_run, True
+    ),
     Operation("resume_agent_run", "POST", f"{_ORG}/agent/run/resume", None, resume_agent_run),
     Operation("ban_agent_run", "POST", f"{_ORG}/agent/run/ban", None, ban_agent_run),
     Operation("unban_agent_run", "POST", f"{_ORG}/agent/run/unban", None, unban_agent_run),
     Operation("remove_from_pr", "POST", f"{_ORG}/agent/run/remove-from-pr", None, remove_from_pr),
-    Operation("get_agent_run", "GET", f"{_ORG}/agent/run/{{agent_run_id}}", "standard", get_agent_run),
+    Operation(
+        "get_agent_run", "GET", f"{_ORG}/agent/run/{{agent_run_id}}", "standard", get_agent_run
+    ),
     Operation("list_agent_runs", "GET", f"{_ORG}/agent/runs", "standard", list_agent_runs),
     Operation(
         "get_agent_run_logs",
@@ -652,7 +648,10 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation("get_repositories", "GET", f"{_ORG}/repos", "standard", get_repositories),
     Operation(
-        "edit_pull_request_simple", "PATCH", f"{_ORG}/prs/{{pr_id}}", "pr_edit",
+        "edit_pull_request_simple",
+        "PATCH",
+        f"{_ORG}/prs/{{pr_id}}",
+        "pr_edit",
         edit_pull_request_simple,
     ),
     Operation(

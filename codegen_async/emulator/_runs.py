@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from ._clock import format_timestamp
@@ -109,76 +109,58 @@ def parse_steering(prompt: str, metadata: Mapping[str, Any] | None) -> Steering:
     spec = metadata["emulator"]
     if not isinstance(spec, Mapping):
         raise SteeringError("emulator", "emulator steering must be an object", spec)
-    for key in ("outcome", "resume_outcome"):
+    for key, check, message in _STEERING_KEYS:
         value = spec.get(key)
-        if value is not None:
-            if not isinstance(value, str) or not value:
-                raise SteeringError(key, f"{key} must be a status string", value)
-            setattr(steering, key, value.upper())
-    duration = spec.get("duration")
-    if duration is not None:
-        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or duration < 0:
-            raise SteeringError("duration", "duration must be a number >= 0", duration)
-        steering.duration = float(duration)
-    for key in ("result", "summary"):
-        value = spec.get(key)
-        if value is not None:
-            if not isinstance(value, str):
-                raise SteeringError(key, f"{key} must be a string", value)
-            setattr(steering, key, value)
-    pr = spec.get("pr")
-    if pr is not None:
-        if not isinstance(pr, bool):
-            raise SteeringError("pr", "pr must be a boolean", pr)
-        steering.pr = pr
-    logs = spec.get("logs")
-    if logs is not None:
-        if isinstance(logs, bool) or not isinstance(logs, int) or not 0 <= logs <= 10_000:
-            raise SteeringError("logs", "logs must be an integer between 0 and 10000", logs)
-        steering.logs = logs
+        if value is None:
+            continue
+        if not check(value):
+            raise SteeringError(key, message, value)
+        if key in ("outcome", "resume_outcome"):
+            value = value.upper()
+        elif key == "duration":
+            value = float(value)
+        setattr(steering, key, value)
     return steering
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+
+
+_STEERING_KEYS: list[tuple[str, Callable[[Any], bool], str]] = [
+    ("outcome", lambda v: isinstance(v, str) and bool(v), "outcome must be a status string"),
+    (
+        "resume_outcome",
+        lambda v: isinstance(v, str) and bool(v),
+        "resume_outcome must be a status string",
+    ),
+    ("duration", _is_number, "duration must be a number >= 0"),
+    ("result", lambda v: isinstance(v, str), "result must be a string"),
+    ("summary", lambda v: isinstance(v, str), "summary must be a string"),
+    ("pr", lambda v: isinstance(v, bool), "pr must be a boolean"),
+    (
+        "logs",
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 10_000,
+        "logs must be an integer between 0 and 10000",
+    ),
+]
+
+
+@dataclass(slots=True, kw_only=True, eq=False)
 class PullRequest:
     """A GitHub pull request an agent run opened."""
 
-    __slots__ = (
-        "created_at",
-        "head_branch_name",
-        "id",
-        "merged",
-        "number",
-        "org_id",
-        "repo_full_name",
-        "repo_id",
-        "run_id",
-        "state",
-        "title",
-    )
-
-    def __init__(
-        self,
-        pr_id: int,
-        org_id: int,
-        repo_id: int,
-        repo_full_name: str,
-        number: int,
-        title: str,
-        head_branch_name: str,
-        created_at: str,
-        run_id: int | None = None,
-    ) -> None:
-        self.id = pr_id
-        self.org_id = org_id
-        self.repo_id = repo_id
-        self.repo_full_name = repo_full_name
-        self.number = number
-        self.title = title
-        self.head_branch_name = head_branch_name
-        self.created_at = created_at
-        self.run_id = run_id
-        self.state = "open"
-        self.merged = False
+    id: int
+    org_id: int
+    repo_id: int
+    repo_full_name: str
+    number: int
+    title: str
+    head_branch_name: str
+    created_at: str
+    run_id: int | None = None
+    state: str = "open"
+    merged: bool = False
 
     @property
     def url(self) -> str:
@@ -196,6 +178,7 @@ class PullRequest:
         )
 
 
+@dataclass(slots=True, kw_only=True, eq=False)
 class Segment:
     """One stretch of work: creation to outcome, or resume to outcome.
 
@@ -203,40 +186,19 @@ class Segment:
     ``cut`` is the emulated time the segment was stopped early (ban, resume), if it was.
     """
 
-    __slots__ = (
-        "cut",
-        "duration",
-        "end",
-        "n_logs",
-        "outcome",
-        "pr",
-        "prompt",
-        "result",
-        "start",
-        "summary",
-    )
+    start: float
+    duration: float
+    outcome: str | None
+    n_logs: int
+    prompt: str
+    result: str | None = None
+    summary: str | None = None
+    pr: PullRequest | None = None
+    cut: float | None = None
+    end: float = field(init=False)
 
-    def __init__(
-        self,
-        start: float,
-        duration: float,
-        outcome: str | None,
-        n_logs: int,
-        prompt: str,
-        result: str | None,
-        summary: str | None,
-        pr: PullRequest | None,
-    ) -> None:
-        self.start = start
-        self.duration = duration
-        self.end = start + duration
-        self.outcome = outcome
-        self.n_logs = n_logs
-        self.prompt = prompt
-        self.result = result
-        self.summary = summary
-        self.pr = pr
-        self.cut: float | None = None
+    def __post_init__(self) -> None:
+        self.end = self.start + self.duration
 
     def visible_logs(self, now: float) -> int:
         """Work log entries visible at ``now`` (entry i appears at i+1 / n+1 of the way)."""
@@ -249,60 +211,30 @@ class Segment:
         return max(0, min(self.n_logs, seen))
 
 
+@dataclass(slots=True, kw_only=True, eq=False)
 class Run:
-    """An agent run. Its status is computed from the clock on each read."""
+    """An agent run. Its status is computed from the clock on each read.
 
-    __slots__ = (
-        "_cache",
-        "banned",
-        "created_at",
-        "created_ts",
-        "forced",
-        "id",
-        "images",
-        "metadata",
-        "model",
-        "agent_type",
-        "org_id",
-        "prompt",
-        "repo_id",
-        "segments",
-        "source_type",
-        "user_id",
-    )
+    ``forced`` overrides the computed status (``CANCELLED`` after a ban of a working run);
+    ``banned`` is the PR's ban flag.
+    """
 
-    def __init__(
-        self,
-        run_id: int,
-        org_id: int,
-        user_id: int | None,
-        created_ts: float,
-        created_at: str,
-        prompt: str,
-        metadata: dict[str, Any] | None,
-        source_type: str,
-        segment: Segment,
-        repo_id: int | None = None,
-        model: str | None = None,
-        agent_type: str | None = None,
-        images: list[str] | None = None,
-    ) -> None:
-        self.id = run_id
-        self.org_id = org_id
-        self.user_id = user_id
-        self.created_ts = created_ts
-        self.created_at = created_at
-        self.prompt = prompt
-        self.metadata = metadata
-        self.source_type = source_type
-        self.segments = [segment]
-        self.repo_id = repo_id
-        self.model = model
-        self.agent_type = agent_type
-        self.images = images
-        self.forced: str | None = None
-        self.banned = False
-        self._cache: bytes | None = None
+    id: int
+    org_id: int
+    user_id: int | None
+    created_ts: float
+    created_at: str
+    prompt: str
+    metadata: dict[str, Any] | None
+    source_type: str
+    segments: list[Segment]
+    repo_id: int | None = None
+    model: str | None = None
+    agent_type: str | None = None
+    images: list[str] | None = None
+    forced: str | None = None
+    banned: bool = False
+    _cache: bytes | None = field(default=None, repr=False)
 
     @property
     def segment(self) -> Segment:
@@ -377,10 +309,7 @@ class Run:
     def log_entry(self, s: int, i: int, iso: bool) -> AgentRunLogResponse:
         """The log entry ``i`` of segment ``s`` (deterministic, generated on demand)."""
         seg = self.segments[s]
-        if i < 0:
-            ts = seg.end
-        else:
-            ts = seg.start + seg.duration * (i + 1) / (seg.n_logs + 1)
+        ts = seg.end if i < 0 else seg.start + seg.duration * (i + 1) / (seg.n_logs + 1)
         created = format_timestamp(ts, iso)
         if i < 0:
             return _closing_entry(self.id, created, seg)
@@ -394,7 +323,7 @@ class Run:
                 created,
                 None,
                 "PLAN_EVALUATION",
-                f"Plan: understand the request, explore the code, make the change. ({seg.prompt[:80]})",
+                f"Plan: understand the request, explore, make the change. ({seg.prompt[:80]})",
                 None,
                 None,
                 None,

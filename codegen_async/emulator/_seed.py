@@ -130,9 +130,9 @@ def seed_runs(world: World, org_id: int, count: int) -> None:
     if count <= 0:
         return
     users = [u.id for u in world.org_members(org_id)] or [DEFAULT_USER_ID]
-    repos = world.org_repos.get(org_id) or [None]
+    repos: list[int | None] = [*world.org_repos.get(org_id, [])] or [None]
     now = world.clock.now()
-    low, high = world.run_duration
+    _low, high = world.run_duration
     for k in range(count):
         created = now - high - 60.0 * (count - k)
         world.create_run(

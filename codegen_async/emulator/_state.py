@@ -68,6 +68,7 @@ class User:
         self,
         user_id: int,
         github_username: str,
+        *,
         email: str | None = None,
         full_name: str | None = None,
         github_user_id: str | None = None,
@@ -80,7 +81,9 @@ class User:
         self.email = email
         self.full_name = full_name
         self.github_user_id = github_user_id or str(10_000_000 + user_id)
-        self.avatar_url = avatar_url or f"https://avatars.githubusercontent.com/u/{self.github_user_id}"
+        self.avatar_url = (
+            avatar_url or f"https://avatars.githubusercontent.com/u/{self.github_user_id}"
+        )
         self.memberships: dict[int, str] = dict(memberships or {})
         self.custom_prompt = custom_prompt
 
@@ -139,7 +142,6 @@ class Sandbox:
         self.id = sandbox_id
         self.org_id = org_id
         self.has_logs = has_logs
-
 
 
 class World:
@@ -280,6 +282,7 @@ class World:
     def _segment(
         self,
         run_id: int,
+        *,
         generation: int,
         start: float,
         prompt: str,
@@ -306,7 +309,16 @@ class World:
         can_open = org is not None and org.settings.enable_pr_creation
         if outcome == "COMPLETE" and wants_pr and can_open:
             pr = self._open_pr(org_id, repo_id, run_id, prompt, start + duration)
-        return Segment(start, duration, outcome, n_logs, prompt, result, summary, pr)
+        return Segment(
+            start=start,
+            duration=duration,
+            outcome=outcome,
+            n_logs=n_logs,
+            prompt=prompt,
+            result=result,
+            summary=summary,
+            pr=pr,
+        )
 
     def _open_pr(
         self, org_id: int, repo_id: int | None, run_id: int, prompt: str, at: float
@@ -323,15 +335,15 @@ class World:
         self._next_pr_id += 1
         title = prompt.strip().splitlines()[0][:72] if prompt.strip() else f"Agent run {run_id}"
         pr = PullRequest(
-            pr_id,
-            org_id,
-            repo_id,
-            repo.data.full_name,
-            number,
-            title,
-            f"codegen-bot/run-{run_id}",
-            format_timestamp(at, self.iso_timestamps),
-            run_id,
+            id=pr_id,
+            org_id=org_id,
+            repo_id=repo_id,
+            repo_full_name=repo.data.full_name,
+            number=number,
+            title=title,
+            head_branch_name=f"codegen-bot/run-{run_id}",
+            created_at=format_timestamp(at, self.iso_timestamps),
+            run_id=run_id,
         )
         self.prs[pr_id] = pr
         return pr
@@ -341,6 +353,7 @@ class World:
         org_id: int,
         user_id: int | None,
         prompt: str,
+        *,
         metadata: dict[str, Any] | None = None,
         source_type: str = "API",
         repo_id: int | None = None,
@@ -363,18 +376,25 @@ class World:
         run_id = self._next_run_id
         self._next_run_id += 1
         segment = self._segment(
-            run_id, 0, created, prompt, steering, outcome or steering.outcome, org_id, repo_id
+            run_id,
+            generation=0,
+            start=created,
+            prompt=prompt,
+            steering=steering,
+            outcome=outcome or steering.outcome,
+            org_id=org_id,
+            repo_id=repo_id,
         )
         run = Run(
-            run_id,
-            org_id,
-            user_id,
-            created,
-            format_timestamp(created, self.iso_timestamps),
-            prompt,
-            metadata,
-            source_type,
-            segment,
+            id=run_id,
+            org_id=org_id,
+            user_id=user_id,
+            created_ts=created,
+            created_at=format_timestamp(created, self.iso_timestamps),
+            prompt=prompt,
+            metadata=metadata,
+            source_type=source_type,
+            segments=[segment],
             repo_id=repo_id,
             model=model,
             agent_type=agent_type,
@@ -436,13 +456,13 @@ class World:
         run.segments.append(
             self._segment(
                 run.id,
-                len(run.segments),
-                now,
-                prompt,
-                resume_steering,
-                outcome,
-                run.org_id,
-                run.repo_id,
+                generation=len(run.segments),
+                start=now,
+                prompt=prompt,
+                steering=resume_steering,
+                outcome=outcome,
+                org_id=run.org_id,
+                repo_id=run.repo_id,
             )
         )
         run.forced = None

@@ -81,7 +81,10 @@ class Errors(list[Error]):
             return None
         if ge is not None and result < ge:
             self.add(
-                "greater_than_equal", loc, f"Input should be greater than or equal to {ge}", value,
+                "greater_than_equal",
+                loc,
+                f"Input should be greater than or equal to {ge}",
+                value,
                 ge=ge,
             )
             return None
@@ -110,7 +113,9 @@ class Errors(list[Error]):
             if lowered in _BOOL_FALSE:
                 return False
             self.add(
-                "bool_parsing", loc, "Input should be a valid boolean, unable to interpret input",
+                "bool_parsing",
+                loc,
+                "Input should be a valid boolean, unable to interpret input",
                 value,
             )
             return None
@@ -146,6 +151,7 @@ class Errors(list[Error]):
         query: Mapping[str, str],
         name: str,
         default: int | None,
+        *,
         ge: int | None = None,
         le: int | None = None,
         required: bool = False,
@@ -208,9 +214,7 @@ def _check_field(errors: Errors, field: Field, value: Any) -> Any:
     return value
 
 
-def validate_body(
-    errors: Errors, raw: bytes, fields: Sequence[Field]
-) -> dict[str, Any] | None:
+def validate_body(errors: Errors, raw: bytes, fields: Sequence[Field]) -> dict[str, Any] | None:
     """Decode and validate a JSON body against ``fields``; ``None`` if it is invalid."""
     if not raw.strip():
         errors.missing(("body",))

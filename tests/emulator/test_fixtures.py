@@ -19,11 +19,11 @@ def _get(emu: Emulator, path: str) -> tuple[int, object]:
 def test_fixture_in_a_sync_test(codegen_emulator: Emulator) -> None:
     """The function-scoped fixture serves plain sync code."""
     status, body = _get(codegen_emulator, "/v1/users/me")
-    assert (200, DEFAULT_TOKEN, DEFAULT_ORG_ID) == (
+    assert (
         status,
         codegen_emulator.token,
         codegen_emulator.org_id,
-    )
+    ) == (200, DEFAULT_TOKEN, DEFAULT_ORG_ID)
     assert isinstance(body, dict) and body["github_username"] == "emulator-admin"
     assert codegen_emulator.url.startswith("http://127.0.0.1:")
     assert codegen_emulator.config.time_scale == 0.01
@@ -35,8 +35,8 @@ async def test_fixture_in_an_async_test(codegen_emulator: Emulator) -> None:
         url = f"{codegen_emulator.url}/v1/organizations/{DEFAULT_ORG_ID}/agent/run"
         async with session.post(url, json={"prompt": "hello"}) as resp:
             run = await resp.json()
-    assert 200 == resp.status
-    assert ("ACTIVE", "API") == (run["status"], run["source_type"])
+    assert resp.status == 200
+    assert (run["status"], run["source_type"]) == ("ACTIVE", "API")
     assert run["id"] in codegen_emulator.state.runs
 
 
@@ -45,10 +45,10 @@ def test_factory_starts_several_and_applies_config(codegen_emulator_factory) -> 
     a = codegen_emulator_factory(org_id=7, tokens={"sk-a": 11})
     b = codegen_emulator_factory(time_scale=0.5)
     assert a.url != b.url
-    assert (7, "sk-a") == (a.org_id, a.token)
+    assert (a.org_id, a.token) == (7, "sk-a")
     status, body = _get(a, "/v1/organizations")
-    assert 200 == status
-    assert isinstance(body, dict) and [7] == [o["id"] for o in body["items"]]
+    assert status == 200
+    assert isinstance(body, dict) and [o["id"] for o in body["items"]] == [7]
 
 
 async def test_factory_in_an_async_test(codegen_emulator_factory) -> None:  # type: ignore[no-untyped-def]
@@ -57,4 +57,4 @@ async def test_factory_in_an_async_test(codegen_emulator_factory) -> None:  # ty
     async with aiohttp.ClientSession(headers=emu.headers()) as session:
         async with session.get(f"{emu.url}/v1/organizations/{emu.org_id}/agent/runs") as resp:
             page = await resp.json()
-    assert 3 == page["total"]
+    assert page["total"] == 3
