@@ -124,13 +124,13 @@ def abort(request: web.Request) -> web.StreamResponse:
 async def slow_response(
     request: web.Request, status: int, body: bytes, delay: float
 ) -> web.StreamResponse:
-    """Send headers, then trickle the body in four chunks over ``delay`` wall seconds."""
+    """Send headers, then trickle the body in four chunks, each after ``delay / 4`` seconds."""
     resp = web.StreamResponse(status=status, headers={"Content-Type": "application/json"})
     resp.content_length = len(body)
     await resp.prepare(request)
     step = max(1, len(body) // 4 + 1)
     for i in range(0, len(body), step):
-        await resp.write(body[i : i + step])
         await asyncio.sleep(delay / 4)
+        await resp.write(body[i : i + step])
     await resp.write_eof()
     return resp

@@ -11,7 +11,7 @@ from codegen_async.emulator import OPERATIONS, OTHER_ORG_ID, Emulator, EmulatorC
 
 from .helpers import SPEC, call, check_response
 
-O = "/v1/organizations/{org_id}"
+ORG = "/v1/organizations/{org_id}"
 RUN = {"agent_run_id": 0}  # placeholder replaced with a real run id
 
 
@@ -49,9 +49,9 @@ def _no_repos(emu: Emulator) -> None:
 
 CASES = [
     # 1 create
-    Case(f"{O}/agent/run", "POST", 200, "{o}/agent/run", body={"prompt": "x"}),
+    Case(f"{ORG}/agent/run", "POST", 200, "{o}/agent/run", body={"prompt": "x"}),
     Case(
-        f"{O}/agent/run",
+        f"{ORG}/agent/run",
         "POST",
         200,
         "{o}/agent/run",
@@ -65,18 +65,18 @@ CASES = [
         },
     ),
     Case(
-        f"{O}/agent/run",
+        f"{ORG}/agent/run",
         "POST",
         402,
         "{o}/agent/run",
         body={"prompt": "x"},
         config={"plan_quota": 0},
     ),
-    Case(f"{O}/agent/run", "POST", 403, "{other}/agent/run", body={"prompt": "x"}),
-    Case(f"{O}/agent/run", "POST", 404, "{o}/agent/run", body={"prompt": "x"}, prepare=_no_repos),
-    Case(f"{O}/agent/run", "POST", 422, "{o}/agent/run", body={"images": 3}),
+    Case(f"{ORG}/agent/run", "POST", 403, "{other}/agent/run", body={"prompt": "x"}),
+    Case(f"{ORG}/agent/run", "POST", 404, "{o}/agent/run", body={"prompt": "x"}, prepare=_no_repos),
+    Case(f"{ORG}/agent/run", "POST", 422, "{o}/agent/run", body={"images": 3}),
     Case(
-        f"{O}/agent/run",
+        f"{ORG}/agent/run",
         "POST",
         429,
         "{o}/agent/run",
@@ -84,57 +84,57 @@ CASES = [
         config={"rate_limits": 0.01},
     ),
     # 2 get
-    Case(f"{O}/agent/run/{{agent_run_id}}", "GET", 200, "{o}/agent/run/{run}"),
-    Case(f"{O}/agent/run/{{agent_run_id}}", "GET", 200, "{o}/agent/run/{done}"),
-    Case(f"{O}/agent/run/{{agent_run_id}}", "GET", 403, "{other}/agent/run/{run}"),
-    Case(f"{O}/agent/run/{{agent_run_id}}", "GET", 404, "{o}/agent/run/1"),
-    Case(f"{O}/agent/run/{{agent_run_id}}", "GET", 422, "{o}/agent/run/abc"),
+    Case(f"{ORG}/agent/run/{{agent_run_id}}", "GET", 200, "{o}/agent/run/{run}"),
+    Case(f"{ORG}/agent/run/{{agent_run_id}}", "GET", 200, "{o}/agent/run/{done}"),
+    Case(f"{ORG}/agent/run/{{agent_run_id}}", "GET", 403, "{other}/agent/run/{run}"),
+    Case(f"{ORG}/agent/run/{{agent_run_id}}", "GET", 404, "{o}/agent/run/1"),
+    Case(f"{ORG}/agent/run/{{agent_run_id}}", "GET", 422, "{o}/agent/run/abc"),
     Case(
-        f"{O}/agent/run/{{agent_run_id}}",
+        f"{ORG}/agent/run/{{agent_run_id}}",
         "GET",
         429,
         "{o}/agent/run/{run}",
         config={"rate_limits": 0.01},
     ),
     # 3 list
-    Case(f"{O}/agent/runs", "GET", 200, "{o}/agent/runs"),
+    Case(f"{ORG}/agent/runs", "GET", 200, "{o}/agent/runs"),
     Case(
-        f"{O}/agent/runs",
+        f"{ORG}/agent/runs",
         "GET",
         200,
         "{o}/agent/runs",
         params={"user_id": 1, "source_type": "API", "skip": 0, "limit": 1},
     ),
-    Case(f"{O}/agent/runs", "GET", 403, "{other}/agent/runs"),
-    Case(f"{O}/agent/runs", "GET", 422, "{o}/agent/runs", params={"limit": 0}),
-    Case(f"{O}/agent/runs", "GET", 422, "{o}/agent/runs", params={"source_type": "NOPE"}),
-    Case(f"{O}/agent/runs", "GET", 429, "{o}/agent/runs", config={"rate_limits": 0.01}),
+    Case(f"{ORG}/agent/runs", "GET", 403, "{other}/agent/runs"),
+    Case(f"{ORG}/agent/runs", "GET", 422, "{o}/agent/runs", params={"limit": 0}),
+    Case(f"{ORG}/agent/runs", "GET", 422, "{o}/agent/runs", params={"source_type": "NOPE"}),
+    Case(f"{ORG}/agent/runs", "GET", 429, "{o}/agent/runs", config={"rate_limits": 0.01}),
     # 4 resume
     Case(
-        f"{O}/agent/run/resume",
+        f"{ORG}/agent/run/resume",
         "POST",
         200,
         "{o}/agent/run/resume",
         body={"agent_run_id": "{done}", "prompt": "more"},
     ),
     Case(
-        f"{O}/agent/run/resume",
+        f"{ORG}/agent/run/resume",
         "POST",
         403,
         "{other}/agent/run/resume",
         body={"agent_run_id": "{run}", "prompt": "more"},
     ),
     Case(
-        f"{O}/agent/run/resume",
+        f"{ORG}/agent/run/resume",
         "POST",
         404,
         "{o}/agent/run/resume",
         body={"agent_run_id": 1, "prompt": "more"},
     ),
-    Case(f"{O}/agent/run/resume", "POST", 422, "{o}/agent/run/resume", body={"prompt": "x"}),
+    Case(f"{ORG}/agent/run/resume", "POST", 422, "{o}/agent/run/resume", body={"prompt": "x"}),
 ]
 for action in ("ban", "unban", "remove-from-pr"):
-    p = f"{O}/agent/run/{action}"
+    p = f"{ORG}/agent/run/{action}"
     CASES += [
         Case(p, "POST", 200, f"{{o}}/agent/run/{action}", body={"agent_run_id": "{run}"}),
         Case(p, "POST", 403, f"{{other}}/agent/run/{action}", body={"agent_run_id": "{run}"}),
@@ -172,31 +172,31 @@ CASES += [
     Case("/v1/organizations", "GET", 200, "/v1/organizations"),
     Case("/v1/organizations", "GET", 422, "/v1/organizations", params={"skip": -1}),
     Case("/v1/organizations", "GET", 429, "/v1/organizations", config={"rate_limits": 0.01}),
-    Case(f"{O}/users", "GET", 200, "{o}/users"),
-    Case(f"{O}/users", "GET", 403, "{other}/users"),
-    Case(f"{O}/users", "GET", 422, "{o}/users", params={"limit": 101}),
-    Case(f"{O}/users", "GET", 429, "{o}/users", config={"rate_limits": 0.01}),
-    Case(f"{O}/users/{{user_id}}", "GET", 200, "{o}/users/2"),
-    Case(f"{O}/users/{{user_id}}", "GET", 403, "{other}/users/4"),
-    Case(f"{O}/users/{{user_id}}", "GET", 404, "{o}/users/4"),
-    Case(f"{O}/users/{{user_id}}", "GET", 422, "{o}/users/me"),
-    Case(f"{O}/users/{{user_id}}", "GET", 429, "{o}/users/2", config={"rate_limits": 0.01}),
+    Case(f"{ORG}/users", "GET", 200, "{o}/users"),
+    Case(f"{ORG}/users", "GET", 403, "{other}/users"),
+    Case(f"{ORG}/users", "GET", 422, "{o}/users", params={"limit": 101}),
+    Case(f"{ORG}/users", "GET", 429, "{o}/users", config={"rate_limits": 0.01}),
+    Case(f"{ORG}/users/{{user_id}}", "GET", 200, "{o}/users/2"),
+    Case(f"{ORG}/users/{{user_id}}", "GET", 403, "{other}/users/4"),
+    Case(f"{ORG}/users/{{user_id}}", "GET", 404, "{o}/users/4"),
+    Case(f"{ORG}/users/{{user_id}}", "GET", 422, "{o}/users/me"),
+    Case(f"{ORG}/users/{{user_id}}", "GET", 429, "{o}/users/2", config={"rate_limits": 0.01}),
     Case("/v1/users/me", "GET", 200, "/v1/users/me"),
     Case("/v1/users/me", "GET", 429, "/v1/users/me", config={"rate_limits": 0.01}),
     # 13-15 repos
-    Case(f"{O}/repos", "GET", 200, "{o}/repos"),
-    Case(f"{O}/repos", "GET", 422, "{o}/repos", params={"limit": "ten"}),
-    Case(f"{O}/repos", "GET", 429, "{o}/repos", config={"rate_limits": 0.01}),
+    Case(f"{ORG}/repos", "GET", 200, "{o}/repos"),
+    Case(f"{ORG}/repos", "GET", 422, "{o}/repos", params={"limit": "ten"}),
+    Case(f"{ORG}/repos", "GET", 429, "{o}/repos", config={"rate_limits": 0.01}),
     Case(
-        f"{O}/repos/check-suite-settings",
+        f"{ORG}/repos/check-suite-settings",
         "GET",
         200,
         "{o}/repos/check-suite-settings",
         params={"repo_id": 101},
     ),
-    Case(f"{O}/repos/check-suite-settings", "GET", 422, "{o}/repos/check-suite-settings"),
+    Case(f"{ORG}/repos/check-suite-settings", "GET", 422, "{o}/repos/check-suite-settings"),
     Case(
-        f"{O}/repos/check-suite-settings",
+        f"{ORG}/repos/check-suite-settings",
         "PUT",
         200,
         "{o}/repos/check-suite-settings",
@@ -204,7 +204,7 @@ CASES += [
         body={"check_retry_count": 5, "ignored_checks": ["lint"]},
     ),
     Case(
-        f"{O}/repos/check-suite-settings",
+        f"{ORG}/repos/check-suite-settings",
         "PUT",
         422,
         "{o}/repos/check-suite-settings",
@@ -212,11 +212,11 @@ CASES += [
         body={"check_retry_count": 11},
     ),
     # 16-17 PR edits
-    Case(f"{O}/prs/{{pr_id}}", "PATCH", 200, "{o}/prs/{pr}", body={"state": "closed"}),
-    Case(f"{O}/prs/{{pr_id}}", "PATCH", 200, "{o}/prs/1", body={"state": "closed"}),
-    Case(f"{O}/prs/{{pr_id}}", "PATCH", 422, "{o}/prs/{pr}", body={"state": "merged"}),
+    Case(f"{ORG}/prs/{{pr_id}}", "PATCH", 200, "{o}/prs/{pr}", body={"state": "closed"}),
+    Case(f"{ORG}/prs/{{pr_id}}", "PATCH", 200, "{o}/prs/1", body={"state": "closed"}),
+    Case(f"{ORG}/prs/{{pr_id}}", "PATCH", 422, "{o}/prs/{pr}", body={"state": "merged"}),
     Case(
-        f"{O}/prs/{{pr_id}}",
+        f"{ORG}/prs/{{pr_id}}",
         "PATCH",
         429,
         "{o}/prs/{pr}",
@@ -224,21 +224,21 @@ CASES += [
         config={"rate_limits": 0.01},
     ),
     Case(
-        f"{O}/repos/{{repo_id}}/prs/{{pr_id}}",
+        f"{ORG}/repos/{{repo_id}}/prs/{{pr_id}}",
         "PATCH",
         200,
         "{o}/repos/{repo}/prs/{pr}",
         body={"state": "draft"},
     ),
     Case(
-        f"{O}/repos/{{repo_id}}/prs/{{pr_id}}",
+        f"{ORG}/repos/{{repo_id}}/prs/{{pr_id}}",
         "PATCH",
         422,
         "{o}/repos/x/prs/{pr}",
         body={"state": "draft"},
     ),
     Case(
-        f"{O}/repos/{{repo_id}}/prs/{{pr_id}}",
+        f"{ORG}/repos/{{repo_id}}/prs/{{pr_id}}",
         "PATCH",
         429,
         "{o}/repos/{repo}/prs/{pr}",
@@ -246,34 +246,36 @@ CASES += [
         config={"rate_limits": 0.01},
     ),
     # 18 integrations
-    Case(f"{O}/integrations", "GET", 200, "{o}/integrations"),
-    Case(f"{O}/integrations", "GET", 403, "{other}/integrations"),
-    Case(f"{O}/integrations", "GET", 422, "{bad}/integrations"),
-    Case(f"{O}/integrations", "GET", 429, "{o}/integrations", config={"rate_limits": 0.01}),
+    Case(f"{ORG}/integrations", "GET", 200, "{o}/integrations"),
+    Case(f"{ORG}/integrations", "GET", 403, "{other}/integrations"),
+    Case(f"{ORG}/integrations", "GET", 422, "{bad}/integrations"),
+    Case(f"{ORG}/integrations", "GET", 429, "{o}/integrations", config={"rate_limits": 0.01}),
     # 19-20 setup commands, analyze logs
     Case(
-        f"{O}/setup-commands/generate",
+        f"{ORG}/setup-commands/generate",
         "POST",
         200,
         "{o}/setup-commands/generate",
         body={"repo_id": 101},
     ),
-    Case(f"{O}/setup-commands/generate", "POST", 422, "{o}/setup-commands/generate", body={}),
-    Case(f"{O}/sandbox/{{sandbox_id}}/analyze-logs", "POST", 200, "{o}/sandbox/1/analyze-logs"),
-    Case(f"{O}/sandbox/{{sandbox_id}}/analyze-logs", "POST", 403, "{other}/sandbox/1/analyze-logs"),
-    Case(f"{O}/sandbox/{{sandbox_id}}/analyze-logs", "POST", 422, "{o}/sandbox/x/analyze-logs"),
+    Case(f"{ORG}/setup-commands/generate", "POST", 422, "{o}/setup-commands/generate", body={}),
+    Case(f"{ORG}/sandbox/{{sandbox_id}}/analyze-logs", "POST", 200, "{o}/sandbox/1/analyze-logs"),
     Case(
-        f"{O}/sandbox/{{sandbox_id}}/analyze-logs",
+        f"{ORG}/sandbox/{{sandbox_id}}/analyze-logs", "POST", 403, "{other}/sandbox/1/analyze-logs"
+    ),
+    Case(f"{ORG}/sandbox/{{sandbox_id}}/analyze-logs", "POST", 422, "{o}/sandbox/x/analyze-logs"),
+    Case(
+        f"{ORG}/sandbox/{{sandbox_id}}/analyze-logs",
         "POST",
         429,
         "{o}/sandbox/1/analyze-logs",
         config={"rate_limits": 0.01},
     ),
     # 21 CLI rules
-    Case(f"{O}/cli/rules", "GET", 200, "{o}/cli/rules"),
-    Case(f"{O}/cli/rules", "GET", 403, "{other}/cli/rules"),
-    Case(f"{O}/cli/rules", "GET", 422, "{bad}/cli/rules"),
-    Case(f"{O}/cli/rules", "GET", 429, "{o}/cli/rules", config={"rate_limits": 0.01}),
+    Case(f"{ORG}/cli/rules", "GET", 200, "{o}/cli/rules"),
+    Case(f"{ORG}/cli/rules", "GET", 403, "{other}/cli/rules"),
+    Case(f"{ORG}/cli/rules", "GET", 422, "{bad}/cli/rules"),
+    Case(f"{ORG}/cli/rules", "GET", 429, "{o}/cli/rules", config={"rate_limits": 0.01}),
     # 22-25 plumbing
     Case("/v1/mcp-providers", "GET", 200, "/v1/mcp-providers"),
     Case(

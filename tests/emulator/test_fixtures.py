@@ -54,7 +54,7 @@ def test_factory_starts_several_and_applies_config(codegen_emulator_factory) -> 
 async def test_factory_in_an_async_test(codegen_emulator_factory) -> None:  # type: ignore[no-untyped-def]
     """The factory works inside a running loop too."""
     emu = codegen_emulator_factory(seed_runs=3)
-    async with aiohttp.ClientSession(headers=emu.headers()) as session:
-        async with session.get(f"{emu.url}/v1/organizations/{emu.org_id}/agent/runs") as resp:
-            page = await resp.json()
+    url = f"{emu.url}/v1/organizations/{emu.org_id}/agent/runs"
+    async with aiohttp.ClientSession(headers=emu.headers()) as session, session.get(url) as resp:
+        page = await resp.json()
     assert page["total"] == 3

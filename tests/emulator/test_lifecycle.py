@@ -117,7 +117,7 @@ class TestLifecycle:
         assert first == again
         assert first != other
         durations = [d for d, _ in first]
-        assert 5.0 <= min(durations) and max(durations) <= 120.0
+        assert min(durations) >= 5.0 and max(durations) <= 120.0
         outcomes = Counter(o for _, o in first)
         assert outcomes.most_common(1)[0][0] == "COMPLETE"
         assert {"FAILED", "ERROR", "PAUSED"} <= set(outcomes)
