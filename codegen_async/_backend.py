@@ -244,6 +244,18 @@ class AsyncHTTPBackend:
             chunks.append(chunk)
         return b"".join(chunks)
 
+    def abandon(self) -> None:
+        """Best-effort close without awaiting, for a client garbage-collected while open."""
+        session, self._session = self._session, None
+        if session is None or session.closed:
+            return
+        connector = session.connector
+        session.detach()  # the session now counts as closed: aiohttp will not warn again
+        if connector is not None:
+            # _close() closes the pooled transports synchronously; nothing left to await.
+            with contextlib.suppress(Exception):
+                connector._close()
+
     async def aclose(self) -> None:
         """Close the session and its connections (idempotent)."""
         session, self._session = self._session, None

@@ -260,6 +260,10 @@ class AsyncTransport:
             why,
         )
 
+    def abandon(self) -> None:
+        """Close the pool without waiting (garbage collection of an open client)."""
+        self._http.abandon()
+
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self._http.aclose()

@@ -154,11 +154,11 @@ class HTTPBackend:
             retries=False,
         )
         self._pools: dict[str, Any] = {}
-        self._closed = False
 
     @property
     def is_open(self) -> bool:
-        return not self._closed
+        """True once a connection pool exists (and until ``close()``)."""
+        return bool(self._pools)
 
     def _pool_for(self, url: str) -> tuple[Any, str]:
         scheme, _, rest = url.partition("://")
@@ -179,7 +179,6 @@ class HTTPBackend:
         timeout: float,
     ) -> RawResponse:
         """Send one request (never following redirects); map every transport error."""
-        self._closed = False
         try:
             pool, target = self._pool_for(url)
             resp = pool.urlopen(
@@ -234,9 +233,12 @@ class HTTPBackend:
             chunks.append(chunk)
         return b"".join(chunks)
 
+    def abandon(self) -> None:
+        """Close without ceremony, for a client garbage-collected while open."""
+        self.close()
+
     def close(self) -> None:
         """Close every pooled connection (idempotent)."""
-        self._closed = True
         self._pools.clear()
         self._manager.clear()
 

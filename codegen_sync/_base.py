@@ -116,7 +116,8 @@ class BaseClient:
         transport = getattr(self, "_transport", None)
         if transport is not None and transport.is_open:
             warnings.warn(
-                f"{type(self).__name__} was not closed; use `with`/`with` or close it",
+                f"unclosed {type(self).__name__}: use it as a context manager, or close it",
                 ResourceWarning,
                 stacklevel=2,
             )
+            transport.abandon()

@@ -258,6 +258,10 @@ class Transport:
             why,
         )
 
+    def abandon(self) -> None:
+        """Close the pool without waiting (garbage collection of an open client)."""
+        self._http.abandon()
+
     def close(self) -> None:
         """Close the connection pool."""
         self._http.close()

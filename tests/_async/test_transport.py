@@ -119,7 +119,9 @@ class TestErrorStatuses:
 
 
 class TestDecoding:
-    async def test_malformed_body_is_a_decode_error(self, codegen_emulator_factory: Factory) -> None:
+    async def test_malformed_body_is_a_decode_error(
+        self, codegen_emulator_factory: Factory
+    ) -> None:
         """A truncated or invalid JSON body raises DecodeError with context."""
         faults = FaultConfig(malformed_rate=1.0)
         emulator = codegen_emulator_factory(time_scale=0.01, rate_limits="off", faults=faults)
@@ -138,7 +140,9 @@ class TestDecoding:
 
 
 class TestRetries:
-    async def test_get_survives_dropped_connections(self, codegen_emulator_factory: Factory) -> None:
+    async def test_get_survives_dropped_connections(
+        self, codegen_emulator_factory: Factory
+    ) -> None:
         """Dropped connections on a GET are retried until it succeeds."""
         faults = FaultConfig(drop_before_rate=0.5)
         emulator = codegen_emulator_factory(
