@@ -75,7 +75,8 @@ def test_dict_is_plain_json_data() -> None:
 def test_page_iterates_its_items() -> None:
     """A page is iterable and sized."""
     page = msgspec.json.decode(
-        b'{"items": [{"id": 1, "organization_id": 1}], "total": 1, "page": 1, "size": 100, "pages": 1}',
+        b'{"items": [{"id": 1, "organization_id": 1}], "total": 1, "page": 1, "size": 100,'
+        b' "pages": 1}',
         type=Page[AgentRun],
     )
     assert [1] == [r.id for r in page]
