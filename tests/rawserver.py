@@ -9,10 +9,17 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def raw_server(reply: bytes | None, *, close: bool = True, hang: float = 0.0) -> Iterator[str]:
+def raw_server(
+    reply: bytes | None,
+    *,
+    close: bool = True,
+    hang: float = 0.0,
+    received: list[bytes] | None = None,
+) -> Iterator[str]:
     """Serve ``reply`` (raw bytes, or nothing) to every connection; yield the base URL.
 
-    ``close`` closes the connection after replying; ``hang`` waits that long first.
+    ``close`` closes the connection after replying; ``hang`` waits that long first;
+    ``received`` collects the raw requests.
     """
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -31,7 +38,9 @@ def raw_server(reply: bytes | None, *, close: bool = True, hang: float = 0.0) ->
             conns.append(conn)
             conn.settimeout(1.0)
             try:
-                conn.recv(65536)
+                data = conn.recv(65536)
+                if received is not None:
+                    received.append(data)
                 if hang:
                     stop.wait(hang)
                 if reply is not None:

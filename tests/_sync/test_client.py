@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from codegen_sync._backend import sleep
 
 from codegen_sync import (
     AgentRun,
@@ -18,6 +17,7 @@ from codegen_sync import (
     ValidationError,
     WaitTimeoutError,
 )
+from codegen_sync._backend import sleep
 from codegen_sync.emulator import Emulator
 
 from .conftest import config_for

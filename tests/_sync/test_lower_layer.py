@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import pytest
-from tests.rawserver import raw_server
 
 from codegen_sync import (
     APIConnectionError,
@@ -17,6 +16,7 @@ from codegen_sync import (
     DecodeError,
     ResponseTooLargeError,
 )
+from tests.rawserver import raw_server
 
 OK_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 

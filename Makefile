@@ -1,0 +1,29 @@
+# The two README commands: `make demo` (the main job) and `make test` (every test).
+# Each creates .venv and installs the project with what it needs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: demo test check bench soak clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/codegen-client demo
+
+test: $(VENV)/.installed
+	PYTHON=$(PY) scripts/test
+
+check: $(VENV)/.installed
+	PYTHON=$(PY) scripts/check
+
+bench: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[bench]"
+	$(PY) -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .coverage
