@@ -63,16 +63,30 @@ async def sleep(seconds: float) -> None:
 
 
 class AsyncLeakyBucket:
-    """aiolimiter's leaky bucket: ``max_rate`` requests per ``time_period``, smoothly."""
+    """aiolimiter's leaky bucket: ``max_rate`` requests per ``time_period``, smoothly.
+
+    aiolimiter binds to the loop it first runs in; a client may be reused in a later
+    loop, so the bucket starts afresh in each new loop instead of warning.
+    """
 
     def __init__(self, max_rate: float, time_period: float) -> None:
-        self._limiter = _AioLimiter(max_rate, time_period)
+        self.max_rate = max_rate
+        self.time_period = time_period
+        self._limiter: _AioLimiter | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _current(self) -> _AioLimiter:
+        loop = asyncio.get_running_loop()
+        if self._limiter is None or self._loop is not loop:
+            self._limiter = _AioLimiter(self.max_rate, self.time_period)
+            self._loop = loop
+        return self._limiter
 
     def has_capacity(self) -> bool:
-        return self._limiter.has_capacity()
+        return self._limiter is None or self._current().has_capacity()
 
     async def acquire(self) -> None:
-        await self._limiter.acquire()
+        await self._current().acquire()
 
 
 async def gather_bounded(

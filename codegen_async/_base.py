@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from ._cache import CacheStats
 from ._metrics import ClientStats
+from ._ratestatus import RateLimitStatus
 from ._transport import AsyncTransport
 from ._types import NotGiven
 from ._validate import check_id
@@ -76,6 +77,17 @@ class AsyncBaseClient:
     def reset_stats(self) -> None:
         """Set every request counter back to zero."""
         self._transport.metrics.reset()
+
+    def get_rate_limit_status(self) -> RateLimitStatus:
+        """Rate-limit state per endpoint group and overall (``.groups``, ``.overall``).
+
+        Each has ``limit``, ``remaining``, ``reset_time`` (UNIX time the next slot frees),
+        ``reset_in`` (seconds until then) and ``time_waiting``; in adaptive mode ``limit``
+        is what was learned from 429s. The top-level ``limit`` / ``remaining`` /
+        ``reset_time`` are the overall cap's, or the ``standard`` group's when no overall
+        cap is set. ``.dict()`` gives plain, JSON-able data.
+        """
+        return self._transport.limiter.status()
 
     def get_cache_stats(self) -> CacheStats:
         """Cache counters (``hits``, ``misses``, ``size``, ``evictions``, ``hit_rate``)."""

@@ -1,4 +1,9 @@
-"""The GET response cache: TTL + LRU, thread-safe, with statistics (pure, shared)."""
+"""The GET response cache: TTL + LRU, thread-safe, with statistics (pure, shared).
+
+Keys are built by the transport: a digest of the token, then the full URL (which holds
+the organization), so two tokens never share an entry. The policy (what may be cached
+for how long, who must bypass it) lives with the callers; this module only stores.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,15 @@ __all__ = ["CacheStats", "ResponseCache"]
 
 @dataclass(frozen=True)
 class CacheStats:
-    """A snapshot of the cache's counters."""
+    """A snapshot of the cache's counters.
+
+    Attributes:
+        hits: Lookups answered from the cache.
+        misses: Lookups that were not (absent or expired).
+        size: Entries held now (expired ones are dropped before counting).
+        evictions: Entries dropped to stay within ``max_size``.
+        max_size: The most entries the cache holds.
+    """
 
     hits: int
     misses: int
@@ -21,6 +34,7 @@ class CacheStats:
 
     @property
     def hit_rate(self) -> float:
+        """``hits / (hits + misses)``, 0.0 before any lookup."""
         total = self.hits + self.misses
         return self.hits / total if total else 0.0
 
@@ -37,7 +51,12 @@ class CacheStats:
 
 
 class ResponseCache:
-    """Raw response bodies by key, each with an expiry time (``None``: until evicted)."""
+    """Raw response bodies by key, each with an expiry time (``None``: until evicted).
+
+    ``generation`` changes on every invalidation: a caller reads it before sending a
+    request and passes it to :meth:`set`, so an answer that was in flight while a write
+    invalidated the cache is not stored (it may predate the write).
+    """
 
     def __init__(self, ttl: float, max_size: int) -> None:
         self.ttl = ttl
@@ -47,8 +66,10 @@ class ResponseCache:
         self._hits = 0
         self._misses = 0
         self._evictions = 0
+        self.generation = 0
 
     def get(self, key: str, now: float) -> bytes | None:
+        """The body stored under ``key`` if it has not expired (counts a hit or a miss)."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -63,28 +84,54 @@ class ResponseCache:
             self._hits += 1
             return body
 
-    def set(self, key: str, body: bytes, now: float, *, forever: bool = False) -> None:
+    def set(
+        self,
+        key: str,
+        body: bytes,
+        now: float,
+        *,
+        forever: bool = False,
+        generation: int | None = None,
+    ) -> bool:
+        """Store ``body`` for ``ttl`` seconds (``forever``: until evicted).
+
+        Returns False, storing nothing, if the cache was invalidated since ``generation``.
+        """
         with self._lock:
-            self._entries[key] = (None if forever else now + self.ttl, body)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_size:
-                self._entries.popitem(last=False)
+            if generation is not None and generation != self.generation:
+                return False
+            entries = self._entries
+            entries[key] = (None if forever else now + self.ttl, body)
+            entries.move_to_end(key)
+            while len(entries) > self.max_size:
+                entries.popitem(last=False)
                 self._evictions += 1
+            return True
 
     def invalidate(self, prefix: str) -> int:
         """Drop every entry whose key starts with ``prefix``; return how many."""
         with self._lock:
+            self.generation += 1
             doomed = [k for k in self._entries if k.startswith(prefix)]
             for k in doomed:
                 del self._entries[k]
             return len(doomed)
 
     def clear(self) -> None:
+        """Drop every entry (counters are kept)."""
         with self._lock:
+            self.generation += 1
             self._entries.clear()
 
-    def stats(self) -> CacheStats:
+    def stats(self, now: float | None = None) -> CacheStats:
+        """A snapshot of the counters; with ``now``, expired entries are dropped first."""
         with self._lock:
+            if now is not None:
+                expired = [
+                    k for k, (exp, _) in self._entries.items() if exp is not None and now >= exp
+                ]
+                for k in expired:
+                    del self._entries[k]
             return CacheStats(
                 self._hits, self._misses, len(self._entries), self._evictions, self.max_size
             )

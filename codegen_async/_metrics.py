@@ -1,4 +1,12 @@
-"""Request metrics: counters and a bounded latency histogram (pure, shared, thread-safe)."""
+"""Request metrics: counters and a bounded latency histogram (pure, shared, thread-safe).
+
+What counts: a *request* is one API call that went to the network, however many attempts
+it took (``retries`` counts the extra attempts). A call answered from the cache is not a
+request: it is a cache hit, counted in ``cache_hits`` / ``cache_hit_rate``, so that
+``total_requests`` is what the API saw and what its rate limits count. A request's
+response time runs from its first attempt to its answer, retries and back-off included,
+time spent waiting for the rate limiter excluded (that is ``time_waiting_for_rate_limit``).
+"""
 
 from __future__ import annotations
 
@@ -23,7 +31,8 @@ def _bucket(seconds: float) -> int:
 
 
 def _bucket_value(index: int) -> float:
-    return _MIN * _BASE**index if index else _MIN
+    # Bucket i holds (MIN * BASE**(i-1), MIN * BASE**i]; report its geometric middle.
+    return _MIN * _BASE ** (index - 0.5) if index else _MIN
 
 
 @dataclass
@@ -33,11 +42,29 @@ class _Counters:
     failed: int = 0
     retries: int = 0
     rate_limited: int = 0
+    cache_hits: int = 0
+    cache_misses: int = 0
+    waiting: float = 0.0
     latency_sum: float = 0.0
     histogram: list[int] = field(default_factory=lambda: [0] * _NBUCKETS)
 
+    def add(self, other: _Counters) -> None:
+        self.total += other.total
+        self.ok += other.ok
+        self.failed += other.failed
+        self.retries += other.retries
+        self.rate_limited += other.rate_limited
+        self.cache_hits += other.cache_hits
+        self.cache_misses += other.cache_misses
+        self.waiting += other.waiting
+        self.latency_sum += other.latency_sum
+        hist = self.histogram
+        for index, n in enumerate(other.histogram):
+            if n:
+                hist[index] += n
+
     def percentile(self, q: float) -> float:
-        count = sum(self.histogram)
+        count = self.total
         if not count:
             return 0.0
         rank = q * count
@@ -51,7 +78,7 @@ class _Counters:
 
 @dataclass(frozen=True)
 class GroupStats:
-    """Counters of one endpoint group."""
+    """Counters of one endpoint group (see :class:`ClientStats` for each field)."""
 
     total_requests: int
     successful_requests: int
@@ -62,11 +89,32 @@ class GroupStats:
     p50: float
     p95: float
     p99: float
+    time_waiting_for_rate_limit: float = 0.0
+    cache_hits: int = 0
+    cache_misses: int = 0
+
+    def dict(self) -> dict[str, Any]:
+        """Plain data (JSON-able)."""
+        return dict(self.__dict__)
 
 
 @dataclass(frozen=True)
 class ClientStats:
-    """A snapshot of a client's request metrics (see ``get_stats()``)."""
+    """A snapshot of a client's request metrics (see ``get_stats()``).
+
+    Attributes:
+        total_requests: API calls sent to the network (cache hits excluded).
+        successful_requests / failed_requests: calls that ended in a 2xx / anything else.
+        success_rate / error_rate: their share of ``total_requests`` (0.0 when none).
+        avg_response_time, p50, p95, p99: seconds per call, first attempt to answer
+            (percentiles from a log histogram: within 2.5%).
+        retries: extra attempts made.
+        rate_limited: 429 answers received (retried ones included).
+        time_waiting_for_rate_limit: seconds calls spent waiting for the client's limiter.
+        cache_hit_rate: hits / (hits + misses) of the GET cache (0.0 when unused).
+        cache_hits / cache_misses: cacheable calls answered from / not from the cache.
+        by_group: the same counters per endpoint group.
+    """
 
     total_requests: int
     successful_requests: int
@@ -82,27 +130,37 @@ class ClientStats:
     time_waiting_for_rate_limit: float
     cache_hit_rate: float
     by_group: dict[str, GroupStats]
+    cache_hits: int = 0
+    cache_misses: int = 0
 
     def dict(self) -> dict[str, Any]:
-        """Plain data (groups included)."""
+        """Plain data (JSON-able, groups included)."""
         data = {k: v for k, v in self.__dict__.items() if k != "by_group"}
-        data["by_group"] = {g: s.__dict__.copy() for g, s in self.by_group.items()}
+        data["by_group"] = {g: s.dict() for g, s in self.by_group.items()}
         return data
 
 
 class Metrics:
-    """Counts every HTTP attempt; ``snapshot()`` derives rates and percentiles."""
+    """Counts every API call; ``snapshot()`` derives rates and percentiles.
+
+    Memory is bounded: per group a few counters and a fixed 330-bucket histogram.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._groups: dict[str, _Counters] = {}
 
+    def _counters(self, group: str) -> _Counters:
+        c = self._groups.get(group)
+        if c is None:
+            c = self._groups[group] = _Counters()
+        return c
+
     def record(self, group: str, ok: bool, seconds: float, *, rate_limited: bool = False) -> None:
-        """Record one finished request (after its last attempt)."""
+        """Record one finished call (after its last attempt)."""
+        index = _bucket(seconds)
         with self._lock:
-            c = self._groups.get(group)
-            if c is None:
-                c = self._groups[group] = _Counters()
+            c = self._counters(group)
             c.total += 1
             if ok:
                 c.ok += 1
@@ -111,38 +169,54 @@ class Metrics:
             if rate_limited:
                 c.rate_limited += 1
             c.latency_sum += seconds
-            c.histogram[_bucket(seconds)] += 1
+            c.histogram[index] += 1
 
     def record_retry(self, group: str, *, rate_limited: bool = False) -> None:
+        """Record one more attempt (and whether a 429 caused it)."""
         with self._lock:
-            c = self._groups.get(group)
-            if c is None:
-                c = self._groups[group] = _Counters()
+            c = self._counters(group)
             c.retries += 1
             if rate_limited:
                 c.rate_limited += 1
 
+    def record_wait(self, group: str, seconds: float) -> None:
+        """Record time a call spent waiting for the rate limiter."""
+        with self._lock:
+            self._counters(group).waiting += seconds
+
+    def record_cache(self, group: str, hit: bool) -> None:
+        """Record a cache lookup."""
+        with self._lock:
+            c = self._counters(group)
+            if hit:
+                c.cache_hits += 1
+            else:
+                c.cache_misses += 1
+
     def reset(self) -> None:
+        """Forget everything counted so far."""
         with self._lock:
             self._groups.clear()
 
-    def snapshot(self, *, time_waiting: float, cache_hit_rate: float) -> ClientStats:
+    def snapshot(
+        self, *, time_waiting: float | None = None, cache_hit_rate: float | None = None
+    ) -> ClientStats:
+        """Totals, rates and percentiles, overall and per group.
+
+        ``time_waiting`` / ``cache_hit_rate`` override the figures counted here (kept for
+        callers that read them elsewhere); by default both come from these counters, so
+        that :meth:`reset` resets them too.
+        """
+        merged = _Counters()
         with self._lock:
-            merged = _Counters()
-            groups: dict[str, GroupStats] = {}
-            for name, c in self._groups.items():
-                groups[name] = _group_stats(c)
-                merged.total += c.total
-                merged.ok += c.ok
-                merged.failed += c.failed
-                merged.retries += c.retries
-                merged.rate_limited += c.rate_limited
-                merged.latency_sum += c.latency_sum
-                merged.histogram = [
-                    a + b for a, b in zip(merged.histogram, c.histogram, strict=True)
-                ]
-            overall = _group_stats(merged)
+            groups = {name: _group_stats(c) for name, c in self._groups.items()}
+            for c in self._groups.values():
+                merged.add(c)
+        overall = _group_stats(merged)
         total = overall.total_requests
+        lookups = merged.cache_hits + merged.cache_misses
+        if cache_hit_rate is None:
+            cache_hit_rate = merged.cache_hits / lookups if lookups else 0.0
         return ClientStats(
             total_requests=total,
             successful_requests=overall.successful_requests,
@@ -155,9 +229,11 @@ class Metrics:
             p99=overall.p99,
             retries=overall.retries,
             rate_limited=overall.rate_limited,
-            time_waiting_for_rate_limit=time_waiting,
+            time_waiting_for_rate_limit=merged.waiting if time_waiting is None else time_waiting,
             cache_hit_rate=cache_hit_rate,
             by_group=groups,
+            cache_hits=merged.cache_hits,
+            cache_misses=merged.cache_misses,
         )
 
 
@@ -172,4 +248,7 @@ def _group_stats(c: _Counters) -> GroupStats:
         p50=c.percentile(0.50),
         p95=c.percentile(0.95),
         p99=c.percentile(0.99),
+        time_waiting_for_rate_limit=c.waiting,
+        cache_hits=c.cache_hits,
+        cache_misses=c.cache_misses,
     )

@@ -1,61 +1,184 @@
-"""Client-side rate limiting: one limiter per endpoint group, plus an optional overall cap."""
+"""Client-side rate limiting: one limiter per endpoint group, plus an optional overall cap.
+
+Every strategy but ``"none"`` keeps a :class:`~._window.SlidingWindow` per group (and one
+for the overall cap); that window is the guarantee that a client alone on its token never
+sends more than the server allows. ``"leaky_bucket"`` adds aiolimiter's bucket in front
+of it to smooth the rate; adaptive mode lowers a group's window after 429s.
+
+The transport calls :meth:`acquire` before each HTTP attempt (so a waiting task holds no
+pooled connection), :meth:`release` after it, and :meth:`penalize` after a 429.
+"""
 
 from __future__ import annotations
 
+import time
+
 from ._backend import AsyncLeakyBucket, monotonic, sleep
-from ._window import SlidingWindow
+from ._ratestatus import GroupLimitStatus, RateLimitStatus
+from ._window import AdaptiveLimit, SlidingWindow, acquire_all
 from .config import RATE_LIMIT_GROUPS, CodegenConfig
 
 __all__ = ["AsyncRateLimiter"]
+
+
+def _bucket(limit: int, window: float) -> AsyncLeakyBucket:
+    # A bucket one request deep would lose every bit of timer lateness (the level cannot
+    # drain below zero), costing ~10% of the rate at millisecond spacings. A depth of a
+    # tenth of the limit (at least 2) absorbs it; the window behind it caps any burst.
+    depth = max(1, min(limit, max(2, limit // 10)))
+    return AsyncLeakyBucket(depth, window * depth / limit)
 
 
 class AsyncRateLimiter:
     """Paces requests so that a client alone on its token never collects a 429."""
 
     def __init__(self, config: CodegenConfig) -> None:
-        self._strategy = config.rate_limit_strategy
-        self._windows = {g: SlidingWindow(*config.limit_for(g)) for g in RATE_LIMIT_GROUPS}
-        self._overall: SlidingWindow | None = None
+        self.strategy = config.rate_limit_strategy
+        self._off = self.strategy == "none"
+        self._leaky = self.strategy == "leaky_bucket"
+        self.adaptive = config.adaptive_rate_limit and not self._off
+        limits = {g: config.limit_for(g) for g in RATE_LIMIT_GROUPS}
+        self._windows = {
+            g: SlidingWindow(n, w, smooth=self.adaptive) for g, (n, w) in limits.items()
+        }
+        self.overall: SlidingWindow | None = None
         if config.rate_limit_requests is not None and config.rate_limit_window is not None:
-            self._overall = SlidingWindow(config.rate_limit_requests, config.rate_limit_window)
+            self.overall = SlidingWindow(config.rate_limit_requests, config.rate_limit_window)
+        # Tuples built once: the hot path allocates nothing.
+        self._sets = {
+            g: (w,) if self.overall is None else (w, self.overall) for g, w in self._windows.items()
+        }
+        self._learn = {g: AdaptiveLimit(n) for g, (n, _) in limits.items()}
         self._buckets: dict[str, AsyncLeakyBucket] = {}
-        if self._strategy == "leaky_bucket":
-            self._buckets = {g: AsyncLeakyBucket(*config.limit_for(g)) for g in RATE_LIMIT_GROUPS}
-        self.time_waiting = 0.0
+        self._overall_bucket: AsyncLeakyBucket | None = None
+        if self._leaky:
+            self._buckets = {g: _bucket(n, w) for g, (n, w) in limits.items()}
+            if self.overall is not None:
+                self._overall_bucket = _bucket(self.overall.limit, self.overall.window)
 
-    async def acquire(self, group: str) -> None:
-        """Wait until a request of ``group`` may be sent, and take its slot."""
-        if self._strategy == "none":
-            return
-        if self._overall is not None:
-            await self._wait(self._overall)
-        if self._strategy == "leaky_bucket":
-            window = self._windows[group]
-            wait = window.try_acquire(monotonic()) if window._blocked_until else 0.0
-            if wait > 0:
-                await self._wait(window)
-            started = monotonic()
+    @property
+    def time_waiting(self) -> float:
+        """Seconds spent waiting for a slot since the client was made, over all groups."""
+        return sum(w.waited for w in self._windows.values())
+
+    async def acquire(self, group: str) -> float:
+        """Wait until a request of ``group`` may be sent and take its slot(s).
+
+        Returns the seconds waited. Every call must be paired with :meth:`release`.
+        """
+        if self._off:
+            return 0.0
+        windows = self._sets[group]
+        started = monotonic()
+        if self._leaky:
             await self._buckets[group].acquire()
-            self.time_waiting += monotonic() - started
-            return
-        await self._wait(self._windows[group])
-
-    async def _wait(self, window: SlidingWindow) -> None:
-        started = 0.0
-        while True:
-            wait = window.try_acquire(monotonic())
-            if wait <= 0:
-                break
-            if not started:
-                started = monotonic()
+            if self._overall_bucket is not None:
+                await self._overall_bucket.acquire()
+        wait = acquire_all(windows, monotonic())
+        if wait == 0.0 and not self._leaky:
+            return 0.0
+        while wait > 0.0:
             await sleep(wait)
-        if started:
-            self.time_waiting += monotonic() - started
+            wait = acquire_all(windows, monotonic())
+        waited = monotonic() - started
+        windows[0].note_wait(waited)
+        return waited
 
-    def penalize(self, group: str, retry_after: float | None) -> None:
-        """After a 429: the whole group waits (``Retry-After`` if known, else a window)."""
-        if self._strategy == "none":
+    def release(self, group: str, ok: bool) -> None:
+        """The attempt that took a slot of ``group`` finished (``ok``: a 2xx answer)."""
+        if self._off:
             return
+        now = monotonic()
+        for window in self._sets[group]:
+            window.release(now)
+        if self.adaptive and ok:
+            learn = self._learn[group]
+            if learn.limit < learn.configured:
+                before = learn.limit
+                if learn.on_success(now, self._windows[group].window) != before:
+                    self._set_limit(group, learn.limit)
+
+    def penalize(self, group: str, retry_after: float | None, sent_at: float) -> None:
+        """After a 429 (the attempt released): the whole group waits, for ``Retry-After``
+        when the server sent one, else until its own window frees a slot."""
         window = self._windows[group]
-        delay = retry_after if retry_after is not None else window.window / max(window.limit, 1)
-        window.block_until(monotonic() + delay)
+        window.note_rate_limited()
+        if self._off:
+            return
+        now = monotonic()
+        if self.adaptive:
+            held = window.used(now) - 1  # the refused request itself does not count
+            learn = self._learn[group]
+            before = learn.limit
+            if learn.on_rate_limited(now, sent_at, held) != before:
+                self._set_limit(group, learn.limit)
+        delay = retry_after if retry_after is not None else window.cooldown(now)
+        window.block_until(now + delay)
+
+    def _set_limit(self, group: str, limit: int) -> None:
+        window = self._windows[group]
+        window.set_limit(limit)
+        if self._leaky:
+            self._buckets[group] = _bucket(limit, window.window)
+
+    def status(self) -> RateLimitStatus:
+        """A snapshot of every limiter (see ``get_rate_limit_status()``)."""
+        now, wall = monotonic(), time.time()
+        groups = {
+            g: self._view(g, w, now=now, wall=wall, waited=w.waited, rate_limited=w.rate_limited)
+            for g, w in self._windows.items()
+        }
+        overall = None
+        if self.overall is not None:
+            overall = self._view(
+                "overall",
+                self.overall,
+                now=now,
+                wall=wall,
+                waited=self.time_waiting,
+                rate_limited=sum(w.rate_limited for w in self._windows.values()),
+            )
+        top = overall if overall is not None else groups["standard"]
+        return RateLimitStatus(
+            strategy=self.strategy,
+            adaptive=self.adaptive,
+            limit=top.limit,
+            window=top.window,
+            remaining=top.remaining,
+            reset_in=top.reset_in,
+            reset_time=top.reset_time,
+            time_waiting=self.time_waiting,
+            rate_limited=sum(g.rate_limited for g in groups.values()),
+            groups=groups,
+            overall=overall,
+        )
+
+    def _view(
+        self,
+        name: str,
+        window: SlidingWindow,
+        *,
+        now: float,
+        wall: float,
+        waited: float,
+        rate_limited: int,
+    ) -> GroupLimitStatus:
+        learn = self._learn.get(name)
+        configured = learn.configured if learn is not None else window.limit
+        if self._off:
+            remaining, reset_in = window.limit, 0.0
+        else:
+            remaining, reset_in = window.remaining(now), window.reset_time(now)
+        return GroupLimitStatus(
+            name=name,
+            limit=window.limit,
+            window=window.window,
+            remaining=remaining,
+            reset_in=reset_in,
+            reset_time=wall + reset_in,
+            in_flight=window.in_flight(),
+            time_waiting=waited,
+            rate_limited=rate_limited,
+            configured_limit=configured,
+            learned=self.adaptive and learn is not None and learn.learned,
+        )

@@ -101,12 +101,17 @@ class Transport:
         url = self._base + path
         if query:
             url += "?" + urlencode({k: v for k, v in query.items() if v is not None})
-        use_cache = self.cache is not None and method == "GET"
-        key = self._cache_prefix + url
-        if use_cache and cache and self.cache is not None:
-            hit = self.cache.get(key, monotonic())
-            if hit is not None:
-                return self._decode(decoder, hit, method, url, 200)
+        store = self.cache if method == "GET" else None
+        generation = 0
+        if store is not None:
+            key = self._cache_prefix + url
+            if cache:
+                hit = store.get(key, monotonic())
+                self.metrics.record_cache(group, hit is not None)
+                if hit is not None:
+                    return self._decode(decoder, hit, method, url, 200)
+            # Read before sending: a write that invalidates meanwhile makes this stale.
+            generation = store.generation
         response = self._send(
             method,
             url,
@@ -117,9 +122,9 @@ class Transport:
             max_retries=max_retries,
         )
         value = self._decode(decoder, response.body, method, url, response.status)
-        if use_cache and self.cache is not None:
+        if store is not None:
             forever = bool(cache_forever(value)) if cache_forever is not None else False
-            self.cache.set(key, response.body, monotonic(), forever=forever)
+            store.set(key, response.body, monotonic(), forever=forever, generation=generation)
         return value
 
     def invalidate(self, path_prefix: str) -> None:
@@ -143,17 +148,23 @@ class Transport:
         attempt_timeout = config.timeout if timeout is None else timeout
         headers = self._json_headers if body is not None else self._headers
         backoff_delays = delays(config.retry_backoff_factor, config.retry_max_delay)
+        limiter = self.limiter
         started = monotonic()
+        waited = 0.0
         attempt = 0
         while True:
             attempt += 1
-            self.limiter.acquire(group)
+            # The slot is taken before a pooled connection is: a waiting task holds none.
+            waited += limiter.acquire(group)
             sent_at = monotonic()
+            ok = False
             try:
                 response = self._follow(method, url, headers, body, attempt_timeout)
+                ok = response.status < 300
             except APIConnectionError as exc:
+                limiter.release(group, False)
                 if not idempotent and exc.request_sent and not config.retry_unknown_creates:
-                    self.metrics.record(group, False, monotonic() - started)
+                    self._record(group, False, started, waited)
                     raise OutcomeUnknownError(
                         f"the server may or may not have acted on this request: {exc.message}",
                         method=method,
@@ -161,35 +172,48 @@ class Transport:
                         cause=exc,
                     ) from exc
                 if retries_left <= 0:
-                    self.metrics.record(group, False, monotonic() - started)
+                    self._record(group, False, started, waited)
                     raise
                 delay = next(backoff_delays)
                 self._log_retry(method, url, attempt, delay, exc.message)
+            except BaseException:
+                limiter.release(group, False)  # cancelled, or an error we do not retry
+                raise
             else:
+                limiter.release(group, ok)
                 status = response.status
                 _log_request(method, url, status, sent_at, attempt)
-                if status < 300:
-                    self.metrics.record(group, True, monotonic() - started)
+                if ok:
+                    self._record(group, True, started, waited)
                     return response
                 error = error_for_response(response, method, _safe_url(url))
+                retry_after = error.retry_after if isinstance(error, RateLimitError) else None
                 if status == 429:
-                    retry_after = error.retry_after if isinstance(error, RateLimitError) else None
-                    self.limiter.penalize(group, retry_after)
+                    limiter.penalize(group, retry_after, sent_at)
                 if not self._retryable(error, status, idempotent) or retries_left <= 0:
-                    self.metrics.record(
-                        group, False, monotonic() - started, rate_limited=status == 429
-                    )
+                    self._record(group, False, started, waited, rate_limited=status == 429)
                     raise error
-                delay = next(backoff_delays)
-                if isinstance(error, RateLimitError) and error.retry_after is not None:
-                    delay = error.retry_after
-                elif status == 429:
-                    delay = 0.0  # the limiter's cool-down decides when to go again
+                delay = self._status_delay(status, retry_after, next(backoff_delays))
                 self.metrics.record_retry(group, rate_limited=status == 429)
                 self._log_retry(method, url, attempt, delay, f"{status} {error.detail}")
             retries_left -= 1
             if delay > 0:
                 sleep(delay)
+
+    def _status_delay(self, status: int, retry_after: float | None, backoff: float) -> float:
+        if retry_after is not None:
+            return retry_after
+        if status == 429 and self.limiter.strategy != "none":
+            return 0.0  # the limiter's group cool-down decides when to go again
+        return backoff
+
+    def _record(
+        self, group: str, ok: bool, started: float, waited: float, *, rate_limited: bool = False
+    ) -> None:
+        # Response time excludes the limiter's pacing; that is reported on its own.
+        if waited:
+            self.metrics.record_wait(group, waited)
+        self.metrics.record(group, ok, monotonic() - started - waited, rate_limited=rate_limited)
 
     def _retryable(self, error: CodegenAPIError, status: int, idempotent: bool) -> bool:
         if status not in self.config.retry_on_status:

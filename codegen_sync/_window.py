@@ -3,9 +3,13 @@
 """Re-exports :mod:`codegen_async._window`: the very same objects, shared by both packages."""
 
 from codegen_async._window import (
+    AdaptiveLimit,
     SlidingWindow,
+    acquire_all,
 )
 
 __all__ = [
+    "AdaptiveLimit",
     "SlidingWindow",
+    "acquire_all",
 ]
