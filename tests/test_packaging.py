@@ -115,7 +115,7 @@ def test_wheel_from_a_clean_checkout_contains_generated_modules(tmp_path: Path) 
         if path.name != "_backend.py":
             path.unlink()
     out = tmp_path / "dist"
-    subprocess.run(
+    built = subprocess.run(
         [
             sys.executable,
             "-m",
@@ -128,9 +128,11 @@ def test_wheel_from_a_clean_checkout_contains_generated_modules(tmp_path: Path) 
             str(out),
             str(checkout),
         ],
-        check=True,
+        check=False,
         capture_output=True,
+        text=True,
     )
+    assert 0 == built.returncode, built.stderr[-3000:]
     wheel = next(out.glob("codegen_client-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     for module in ("_client.py", "_transport.py", "_runs.py", "__init__.py", "py.typed"):
