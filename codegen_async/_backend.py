@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "IS_ASYNC",
+    "Job",
     "WANTED_HEADERS",
     "AsyncEvent",
     "AsyncHTTPBackend",
@@ -46,6 +47,8 @@ __all__ = [
 
 IS_ASYNC = True
 T = TypeVar("T")
+Job = Callable[[], Awaitable[T]]
+"""A unit of work for :func:`gather_bounded`: a zero-argument coroutine function."""
 
 #: Response headers the transport reads; the seam copies only these.
 WANTED_HEADERS = ("content-type", "retry-after", "x-request-id", "location")

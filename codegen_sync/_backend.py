@@ -31,6 +31,7 @@ from codegen_async.errors import (
 
 __all__ = [
     "IS_ASYNC",
+    "Job",
     "WANTED_HEADERS",
     "CancelledError",
     "Event",
@@ -46,6 +47,8 @@ __all__ = [
 
 IS_ASYNC = False
 T = TypeVar("T")
+Job = Callable[[], T]
+"""A unit of work for :func:`gather_bounded`: a zero-argument function."""
 
 WANTED_HEADERS = ("content-type", "retry-after", "x-request-id", "location")
 

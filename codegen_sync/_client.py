@@ -4,14 +4,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import msgspec
 
 from ._backend import monotonic
+from ._bulk import BulkOperations
+from ._bulktypes import BulkProgress, BulkResult
+from ._health import HealthMonitor
 from ._orgs import OrganizationsAPI
 from ._runs import AgentRunsAPI
+from ._watch import RunWatcher
 from .errors import CodegenAPIError, CodegenError, RateLimitError
+from .events import RunEvent
+from .models import AgentRun
 
 __all__ = ["CodegenClient"]
 
@@ -64,3 +71,83 @@ class CodegenClient(AgentRunsAPI, OrganizationsAPI):
             "latency_ms": round(latency * 1000, 2),
             "reason": reason,
         }
+
+    # -- bulk jobs and watching many runs (see docs/bulk.md) ------------------------------
+
+    def bulk_operations(self, *, max_concurrent: int = 5, **options: Any) -> BulkOperations:
+        """A bulk runner bound to this client: many creates (each exactly once), gets and
+        resumes, with progress. Use it as ``with client.bulk_operations() as bulk:``.
+
+        ``options`` are :class:`BulkOperations` settings (``max_attempts``, ...).
+        """
+        return BulkOperations(self, max_concurrent=max_concurrent, **options)
+
+    def bulk_create_agent_runs(
+        self,
+        org_id: int | None,
+        configs: Iterable[Mapping[str, Any]],
+        max_concurrent: int = 5,
+        *,
+        on_progress: Callable[[BulkProgress], None] | None = None,
+        progress: bool = False,
+        **options: Any,
+    ) -> list[BulkResult]:
+        """Create one run per config, each exactly once; one :class:`BulkResult` per config,
+        in order (see :meth:`BulkOperations.create_agent_runs` for ``options``)."""
+        bulk = BulkOperations(self, max_concurrent=max_concurrent)
+        return bulk.create_agent_runs(
+            org_id, configs, on_progress=on_progress, progress=progress, **options
+        )
+
+    def bulk_get_agent_runs(
+        self, org_id: int | None, run_ids: Iterable[int], max_concurrent: int = 5
+    ) -> list[BulkResult]:
+        """Fetch many runs with single GETs; one :class:`BulkResult` per id, in order."""
+        return BulkOperations(self).get_agent_runs(org_id, run_ids, max_concurrent)
+
+    def bulk_resume_agent_runs(
+        self,
+        org_id: int | None,
+        items: Iterable[tuple[int, str] | Mapping[str, Any]],
+        max_concurrent: int = 5,
+    ) -> list[BulkResult]:
+        """Resume many runs (``(run_id, prompt)`` pairs); one :class:`BulkResult` each."""
+        return BulkOperations(self).resume_agent_runs(org_id, items, max_concurrent)
+
+    def watch_agent_runs(
+        self, org_id: int | None, run_ids: Iterable[int], **options: Any
+    ) -> RunWatcher:
+        """Watch many runs cheaply: ``for event in client.watch_agent_runs(...)``.
+
+        Yields a :class:`RunEvent` for each status change and each run finishing, reading
+        up to 100 runs per request through the list endpoint (see :class:`RunWatcher`
+        for ``options``).
+        """
+        return RunWatcher(self, org_id, run_ids, **options)
+
+    def wait_for_all(
+        self,
+        org_id: int | None,
+        run_ids: Iterable[int],
+        timeout: float | None = 3600.0,
+        *,
+        on_event: Callable[[RunEvent], Any] | None = None,
+        **options: Any,
+    ) -> dict[int, AgentRun]:
+        """Wait until every run has finished; return the final runs by id, in input order.
+
+        Raises :class:`WaitTimeoutError` after ``timeout`` seconds (``last_run`` holds the
+        runs as last seen, by id). ``on_event`` receives every event on the way.
+        """
+        watcher = RunWatcher(self, org_id, run_ids, **options)
+        return watcher.wait(timeout, on_event)
+
+    def create_health_monitor(
+        self, interval: float = 30.0, *, timeout: float = 10.0
+    ) -> HealthMonitor:
+        """A monitor calling :meth:`health_check` every ``interval`` seconds in the background.
+
+        Register callbacks with ``on_healthy`` / ``on_unhealthy``, then ``start()`` it (or
+        use it as a context manager); ``stop()`` ends it. See :class:`HealthMonitor`.
+        """
+        return HealthMonitor(self, interval, timeout=timeout)

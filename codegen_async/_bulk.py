@@ -1,0 +1,583 @@
+"""The bulk job runner: many creates (exactly once), gets and resumes, with progress.
+
+Every item ends as one :class:`BulkResult`, in input order: a failure is a result,
+never an exception that drops its siblings. A create is never sent twice for the same
+item: each carries a marker in its metadata, and a create whose outcome is unknown
+(no answer, a 5xx other than 503, an unreadable body) is looked up through the list
+endpoint before the runner ever sends it again. See ``docs/bulk.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from ._backend import CancelledError, Job, gather_bounded, monotonic
+from ._bulktypes import (
+    MARKER_KEY,
+    BulkProgress,
+    BulkResult,
+    BulkStatus,
+    config_key,
+    is_retryable_create_error,
+    is_unknown_create_error,
+    marker_of,
+    new_job_id,
+)
+from ._progress import ProgressBar, Tally
+from ._validate import check_id
+from .errors import CodegenError, OutcomeUnknownError, ValidationError
+from .models import AgentRun
+
+if TYPE_CHECKING:
+    from ._client import AsyncCodegenClient
+
+__all__ = ["AsyncBulkOperations"]
+
+_CREATE_KEYS = frozenset({"prompt", "metadata", "images", "repo_id", "model", "agent_type"})
+ProgressFn = Callable[[BulkProgress], None]
+ResultFn = Callable[[BulkResult], None]
+
+
+class AsyncBulkOperations:
+    """Runs many API calls with bounded concurrency; one result per item, in order.
+
+    Get it from ``client.bulk_operations()``::
+
+        async with client.bulk_operations() as bulk:
+            results = await bulk.create_agent_runs(323, configs, max_concurrent=5)
+
+    ``results`` (the attribute) holds the last job's results, complete or partial: after
+    a cancellation or Ctrl-C it has every item, those never sent marked ``"cancelled"``.
+
+    Args:
+        client: The client whose requests (and rate limits) the jobs use.
+        max_concurrent: Default number of requests in flight at once.
+        max_attempts: Sends of one create when the server certainly did not act on
+            the earlier ones (429 after the client's own retries, 503, refused).
+        reconcile_rounds: Times an unknown create proven absent may be sent again.
+        reconcile_pages: Pages of 100 runs the reconciliation may scan per round.
+        reconcile_margin: Seconds (server time) before the job's earliest known run
+            that a reconciliation scan still searches.
+    """
+
+    def __init__(
+        self,
+        client: AsyncCodegenClient,
+        *,
+        max_concurrent: int = 5,
+        max_attempts: int = 3,
+        reconcile_rounds: int = 8,
+        reconcile_pages: int = 100,
+        reconcile_margin: float = 600.0,
+    ) -> None:
+        self._client = client
+        self.max_concurrent = _positive_int("max_concurrent", max_concurrent)
+        self.max_attempts = _positive_int("max_attempts", max_attempts)
+        self.reconcile_rounds = _positive_int("reconcile_rounds", reconcile_rounds)
+        self.reconcile_pages = _positive_int("reconcile_pages", reconcile_pages)
+        self.reconcile_margin = float(reconcile_margin)
+        self.results: list[BulkResult] = []
+        self.job_id: str | None = None
+        self._user_id: int | None = None
+
+    async def __aenter__(self) -> AsyncBulkOperations:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+    # -- creates ---------------------------------------------------------------------------
+
+    async def create_agent_runs(
+        self,
+        org_id: int | None,
+        configs: Iterable[Mapping[str, Any]],
+        max_concurrent: int | None = None,
+        *,
+        job_id: str | None = None,
+        previous: Mapping[int, BulkResult] | None = None,
+        reconcile: bool = True,
+        on_progress: ProgressFn | None = None,
+        on_result: ResultFn | None = None,
+        on_send: Callable[[int, str], None] | None = None,
+        progress: bool = False,
+    ) -> list[BulkResult]:
+        """Create one agent run per config, each exactly once; one result per config.
+
+        Each config holds :meth:`create_agent_run` arguments (``prompt`` required;
+        ``metadata``, ``images``, ``repo_id``, ``model``, ``agent_type``). A config
+        that is not valid becomes a ``"failed"`` result with a :class:`ValidationError`,
+        and nothing is sent for it.
+
+        Args:
+            org_id: The organization (``None``: the configured one).
+            configs: The items.
+            max_concurrent: Creates in flight at once (pacing is the rate limiter's job).
+            job_id: Names the job in each run's marker; pass the same id (and
+                ``previous``) to resume a job. Default: a fresh random id.
+            previous: Results of an earlier attempt at this job, by index: ``"created"``
+                and ``"reconciled"`` ones are kept as they are, ``"unknown"`` ones are
+                looked up before being sent again, the rest are sent again.
+            reconcile: Look up unknown outcomes (else they stay ``"unknown"``).
+            on_progress: Called with a :class:`BulkProgress` after each result.
+            on_result: Called with each result as it arrives (an ``"unknown"`` result
+                may be followed by a later one for the same index; the last one wins).
+            on_send: Called with ``(index, key)`` just before each create is sent: a
+                resumable job logs it, so that a crash right after can never lead to a
+                second create (the resumed job looks the item up first).
+            progress: Draw a progress bar on stderr (rich if installed, else plain).
+        """
+        org = self._client._org(org_id)
+        items = _list_configs(configs)
+        concurrency = self._concurrency(max_concurrent)
+        job = _job_id(job_id)
+        self.job_id = job
+        keys = [config_key(i, c) for i, c in enumerate(items)]
+        results: list[BulkResult | None] = [None] * len(items)
+        kept: dict[int, BulkResult] = {}
+        for index, old in dict(previous or {}).items():
+            if 0 <= index < len(items) and old.status in ("created", "reconciled", "unknown"):
+                kept[index] = old
+        bar = ProgressBar("creating runs") if progress else None
+        runner = _Runner(self, len(items), results, on_result, _chain(on_progress, bar))
+        runner.on_send = on_send
+        try:
+            for index, old in kept.items():
+                runner.set(_with(old, key=keys[index]) if old.status == "unknown" else old)
+            todo = [i for i in range(len(items)) if i not in kept]
+            prepared = {i: _prepare(items[i], job, keys[i]) for i in todo}
+            await runner.run(
+                [self._create_job(runner, org, i, prepared[i], keys[i]) for i in todo],
+                concurrency,
+            )
+            if reconcile:
+                await self._reconcile(
+                    runner, org=org, job=job, items=items, keys=keys, concurrency=concurrency
+                )
+        except BaseException:
+            runner.finish_cancelled(keys)
+            self.results = runner.final()
+            raise
+        finally:
+            if bar is not None:
+                bar.close()
+        self.results = runner.final()
+        return self.results
+
+    def _create_job(
+        self,
+        runner: _Runner,
+        org: int,
+        index: int,
+        prepared: dict[str, Any] | ValidationError,
+        key: str,
+    ) -> Job[None]:
+        async def job() -> None:
+            if isinstance(prepared, ValidationError):
+                runner.set(BulkResult(index, "failed", error=prepared, key=key))
+                return
+            await self._create_one(runner, org, index, prepared, key, attempts=0)
+
+        return job
+
+    async def _create_one(
+        self,
+        runner: _Runner,
+        org: int,
+        index: int,
+        kwargs: dict[str, Any],
+        key: str,
+        *,
+        attempts: int,
+    ) -> None:
+        started = monotonic()
+        runner.tally.begin()
+        try:
+            while True:
+                attempts += 1
+                if runner.on_send is not None:
+                    runner.on_send(index, key)
+                try:
+                    run = await self._client.create_agent_run(org, **kwargs)
+                except CancelledError:
+                    # The request may have reached the server: record it as unknown, so
+                    # that a resumed job looks it up before creating it again.
+                    error = OutcomeUnknownError("cancelled while the create was in flight")
+                    runner.set(
+                        BulkResult(index, "unknown", None, error, attempts, _since(started), key)
+                    )
+                    raise
+                except CodegenError as exc:
+                    if is_retryable_create_error(exc) and attempts < self.max_attempts:
+                        continue
+                    status: BulkStatus = "unknown" if is_unknown_create_error(exc) else "failed"
+                    runner.set(BulkResult(index, status, None, exc, attempts, _since(started), key))
+                    return
+                runner.set(BulkResult(index, "created", run, None, attempts, _since(started), key))
+                return
+        finally:
+            runner.tally.end()
+
+    async def _reconcile(
+        self,
+        runner: _Runner,
+        *,
+        org: int,
+        job: str,
+        items: list[Mapping[str, Any]],
+        keys: list[str],
+        concurrency: int,
+    ) -> None:
+        """Settle every unknown outcome: find its run by marker, or prove it absent and
+        create it (at most ``reconcile_rounds`` times)."""
+        cutoff: _dt.datetime | None = None
+        for round_no in range(self.reconcile_rounds + 1):
+            unknown = [r for r in runner.current() if r is not None and r.status == "unknown"]
+            if not unknown:
+                return
+            wanted = {r.key: r for r in unknown if r.key is not None}
+            if round_no == 0:
+                cutoff = _cutoff(runner.current(), self.reconcile_margin)
+            found, exhaustive, newest = await self._find_marked(org, job, set(wanted), cutoff)
+            if newest is not None:
+                # Runs sent again after this scan are newer than anything it saw.
+                cutoff = newest - _dt.timedelta(seconds=self.reconcile_margin)
+            missing: list[BulkResult] = []
+            for k, old in wanted.items():
+                run = found.get(k)
+                if run is not None:
+                    runner.set(_with(old, status="reconciled", data=run, error=None))
+                else:
+                    missing.append(old)
+            if not missing or not exhaustive or round_no == self.reconcile_rounds:
+                return
+            # The scan covered the whole time the job ran: these runs do not exist.
+            jobs = []
+            for old in missing:
+                prepared = _prepare(items[old.index], job, keys[old.index])
+                if isinstance(prepared, ValidationError):  # pragma: no cover - checked before
+                    continue
+                jobs.append(self._recreate_job(runner, org, old, prepared))
+            await runner.run(jobs, concurrency)
+
+    def _recreate_job(
+        self, runner: _Runner, org: int, old: BulkResult, kwargs: dict[str, Any]
+    ) -> Job[None]:
+        async def job() -> None:
+            key = old.key or ""
+            await self._create_one(runner, org, old.index, kwargs, key, attempts=old.attempts)
+
+        return job
+
+    async def _find_marked(
+        self, org: int, job: str, keys: set[str], cutoff: _dt.datetime | None
+    ) -> tuple[dict[str, AgentRun], bool, _dt.datetime | None]:
+        """Scan the token's API runs, newest first, for runs marked with ``job`` / ``keys``.
+
+        Returns the runs found by key, whether the scan reached back to ``cutoff`` or the
+        end (so that a key not found certainly has no run), and the newest creation time
+        seen.
+        """
+        user_id = await self._current_user()
+        found: dict[str, AgentRun] = {}
+        newest: _dt.datetime | None = None
+        for page_no in range(1, self.reconcile_pages + 1):
+            page = await self._client.get_agent_runs(
+                org, page_no, 100, user_id=user_id, source_type="API", cache=False
+            )
+            if page_no == 1 and page.items:
+                newest = _created(page.items[0])
+            for run in page.items:
+                marker = marker_of(run)
+                if marker is not None and marker[0] == job and marker[1] in keys:
+                    found.setdefault(marker[1], run)
+            if len(found) == len(keys):
+                return found, True, newest
+            if len(page.items) < 100 or page_no * 100 >= page.total:
+                return found, True, newest
+            oldest = _created(page.items[-1])
+            if cutoff is not None and oldest is not None and oldest < cutoff:
+                return found, True, newest
+        return found, False, newest
+
+    async def _current_user(self) -> int | None:
+        if self._user_id is None:
+            try:
+                self._user_id = (await self._client.get_current_user()).id
+            except CodegenError:
+                return None  # scan unfiltered: slower, still correct
+        return self._user_id
+
+    # -- gets and resumes ------------------------------------------------------------------
+
+    async def get_agent_runs(
+        self,
+        org_id: int | None,
+        run_ids: Iterable[int],
+        max_concurrent: int | None = None,
+        *,
+        on_progress: ProgressFn | None = None,
+        on_result: ResultFn | None = None,
+        progress: bool = False,
+    ) -> list[BulkResult]:
+        """Fetch many runs (fresh, never from the cache); one result per id, in order."""
+        org = self._client._org(org_id)
+        ids = _list_ids(run_ids)
+
+        def call(run_id: int) -> Job[AgentRun]:
+            async def fetch() -> AgentRun:
+                return await self._client.get_agent_run(org, run_id, cache=False)
+
+            return fetch
+
+        calls: list[Job[AgentRun] | ValidationError] = [
+            call(i) if isinstance(i, int) else i for i in ids
+        ]
+        return await self._simple(calls, max_concurrent, on_progress, on_result, progress)
+
+    async def resume_agent_runs(
+        self,
+        org_id: int | None,
+        items: Iterable[tuple[int, str] | Mapping[str, Any]],
+        max_concurrent: int | None = None,
+        *,
+        on_progress: ProgressFn | None = None,
+        on_result: ResultFn | None = None,
+        progress: bool = False,
+    ) -> list[BulkResult]:
+        """Resume many runs, each ``(run_id, prompt)`` or ``{"run_id", "prompt", "images"}``.
+
+        A resume is never sent twice: one whose outcome is unknown ends ``"unknown"``.
+        """
+        org = self._client._org(org_id)
+
+        def call(spec: Any) -> Job[AgentRun] | ValidationError:
+            if isinstance(spec, tuple) and len(spec) == 2:
+                spec = {"run_id": spec[0], "prompt": spec[1]}
+            if not isinstance(spec, Mapping) or set(spec) - {"run_id", "prompt", "images"}:
+                return ValidationError(
+                    "each resume item must be (run_id, prompt) or a dict with "
+                    f"run_id, prompt and optionally images; got {spec!r:.80}"
+                )
+            kwargs = dict(spec)
+
+            async def resume() -> AgentRun:
+                return await self._client.resume_agent_run(org, **kwargs)
+
+            return resume
+
+        calls = [call(spec) for spec in _listed(items, "items")]
+        return await self._simple(calls, max_concurrent, on_progress, on_result, progress)
+
+    async def _simple(
+        self,
+        calls: Sequence[Job[AgentRun] | ValidationError],
+        max_concurrent: int | None,
+        on_progress: ProgressFn | None,
+        on_result: ResultFn | None,
+        progress: bool,
+    ) -> list[BulkResult]:
+        concurrency = self._concurrency(max_concurrent)
+        results: list[BulkResult | None] = [None] * len(calls)
+        bar = ProgressBar("working") if progress else None
+        runner = _Runner(self, len(calls), results, on_result, _chain(on_progress, bar))
+
+        def job(index: int, fn: Job[AgentRun]) -> Job[None]:
+            async def run() -> None:
+                started = monotonic()
+                runner.tally.begin()
+                try:
+                    data = await fn()
+                except CodegenError as exc:
+                    status: BulkStatus = (
+                        "unknown" if isinstance(exc, OutcomeUnknownError) else "failed"
+                    )
+                    runner.set(BulkResult(index, status, None, exc, 1, _since(started)))
+                else:
+                    runner.set(BulkResult(index, "succeeded", data, None, 1, _since(started)))
+                finally:
+                    runner.tally.end()
+
+            return run
+
+        jobs = []
+        for index, fn in enumerate(calls):
+            if isinstance(fn, ValidationError):
+                runner.set(BulkResult(index, "failed", error=fn))
+            else:
+                jobs.append(job(index, fn))
+        try:
+            await runner.run(jobs, concurrency)
+        except BaseException:
+            runner.finish_cancelled(None)
+            self.results = runner.final()
+            raise
+        finally:
+            if bar is not None:
+                bar.close()
+        self.results = runner.final()
+        return self.results
+
+    def _concurrency(self, max_concurrent: int | None) -> int:
+        if max_concurrent is None:
+            return self.max_concurrent
+        return _positive_int("max_concurrent", max_concurrent)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} max_concurrent={self.max_concurrent}>"
+
+
+class _Runner:
+    """The state of one job: its results, its tally and its callbacks."""
+
+    def __init__(
+        self,
+        owner: AsyncBulkOperations,
+        total: int,
+        results: list[BulkResult | None],
+        on_result: ResultFn | None,
+        on_progress: ProgressFn | None,
+    ) -> None:
+        self._client = owner._client
+        self._results = results
+        self._on_result = on_result
+        self._on_progress = on_progress
+        self.on_send: Callable[[int, str], None] | None = None
+        self.tally = Tally(total, monotonic(), self._waited())
+
+    def _waited(self) -> float:
+        return self._client.get_stats().time_waiting_for_rate_limit
+
+    async def run(self, jobs: list[Job[None]], concurrency: int) -> None:
+        if jobs:
+            await gather_bounded(jobs, concurrency)
+
+    def set(self, result: BulkResult) -> None:
+        self._results[result.index] = result
+        self.tally.record(result)
+        if self._on_result is not None:
+            self._on_result(result)
+        if self._on_progress is not None:
+            self._on_progress(self.tally.snapshot(monotonic(), self._waited()))
+
+    def current(self) -> list[BulkResult | None]:
+        return list(self._results)
+
+    def finish_cancelled(self, keys: list[str] | None) -> None:
+        """After an interruption: every item without a result was never sent."""
+        for index, result in enumerate(self._results):
+            if result is None:
+                key = keys[index] if keys is not None else None
+                self._results[index] = BulkResult(index, "cancelled", key=key)
+
+    def final(self) -> list[BulkResult]:
+        return [
+            r if r is not None else BulkResult(i, "cancelled") for i, r in enumerate(self._results)
+        ]
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _prepare(config: Mapping[str, Any], job: str, key: str) -> dict[str, Any] | ValidationError:
+    """``create_agent_run`` keyword arguments with the marker added, or the reason not."""
+    if not isinstance(config, Mapping):
+        return ValidationError(f"each config must be a dict, got {type(config).__name__}")
+    unknown = set(config) - _CREATE_KEYS
+    if unknown:
+        return ValidationError(
+            f"unknown config keys {sorted(map(str, unknown))}; allowed: {sorted(_CREATE_KEYS)}"
+        )
+    prompt = config.get("prompt")
+    if not isinstance(prompt, str) or not prompt.strip():
+        return ValidationError("each config needs a non-empty string 'prompt'")
+    metadata = config.get("metadata")
+    if metadata is not None and not isinstance(metadata, Mapping):
+        return ValidationError(f"metadata must be a dict, got {type(metadata).__name__}")
+    kwargs = dict(config)
+    kwargs["metadata"] = {**(metadata or {}), MARKER_KEY: {"job": job, "key": key}}
+    return kwargs
+
+
+def _list_configs(configs: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    return _listed(configs, "configs")
+
+
+def _listed(values: Any, name: str) -> list[Any]:
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+        raise ValidationError(f"{name} must be a list (or another iterable) of items")
+    return list(values)
+
+
+def _list_ids(run_ids: Iterable[int]) -> list[int | ValidationError]:
+    out: list[int | ValidationError] = []
+    for value in _listed(run_ids, "run_ids"):
+        try:
+            out.append(check_id("run_id", value))
+        except ValidationError as exc:
+            out.append(exc)
+    return out
+
+
+def _job_id(job_id: str | None) -> str:
+    if job_id is None:
+        return new_job_id()
+    if not isinstance(job_id, str) or not job_id or len(job_id) > 64:
+        raise ValidationError("job_id must be a non-empty string of at most 64 characters")
+    return job_id
+
+
+def _positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
+def _since(started: float) -> float:
+    return monotonic() - started
+
+
+def _with(result: BulkResult, **changes: Any) -> BulkResult:
+    import dataclasses
+
+    return dataclasses.replace(result, **changes)
+
+
+def _created(run: AgentRun) -> _dt.datetime | None:
+    value = run.created_at
+    if value is None:
+        return None
+    return (
+        value if value.tzinfo is None else value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+    )
+
+
+def _cutoff(results: Sequence[BulkResult | None], margin: float) -> _dt.datetime | None:
+    """Server time before which no run of this job can exist: its earliest known run's
+    creation, minus a margin for creates whose answers were lost before it."""
+    times = [
+        t for r in results if r is not None and r.data is not None for t in [_created(r.data)] if t
+    ]
+    if not times:
+        return None
+    return min(times) - _dt.timedelta(seconds=margin)
+
+
+def _chain(*callbacks: ProgressFn | None) -> ProgressFn | None:
+    active = [c for c in callbacks if c is not None]
+    if not active:
+        return None
+
+    def call(progress: BulkProgress) -> None:
+        for c in active:
+            c(progress)
+
+    return call

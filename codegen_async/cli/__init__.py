@@ -1,0 +1,17 @@
+"""``codegen-client``: the command-line tool, built on the async client.
+
+    codegen-client whoami | orgs | repos
+    codegen-client runs list | get ID | create PROMPT | wait ID... | logs ID | resume ID PROMPT
+    codegen-client bulk FILE [--output results.jsonl] [--wait]
+    codegen-client emulator [emulator options]
+    codegen-client demo
+
+The token comes from ``--token`` or ``CODEGEN_API_TOKEN`` and is never printed.
+``--json`` switches every command to plain JSON lines on stdout.
+"""
+
+from __future__ import annotations
+
+from ._app import build_parser, main
+
+__all__ = ["build_parser", "main"]

@@ -1,0 +1,267 @@
+"""``codegen-client bulk FILE``: create a run per input, resumably; wait; summarize."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from .._backend import monotonic
+from .._bulktypes import BulkResult, describe_error
+from .._client import AsyncCodegenClient
+from .._progress import ProgressBar
+from ..errors import WaitTimeoutError
+from ..models import AgentRun
+from ._app import EXIT_FAILED, EXIT_INTERRUPTED
+from ._jobfile import JobLog, error_dict, read_inputs
+from ._output import Output
+
+__all__ = ["BulkOptions", "bulk", "run_bulk"]
+
+
+@dataclass
+class BulkOptions:
+    """What a bulk job needs besides the client (``bulk`` and ``demo`` share it)."""
+
+    file: str
+    output: str
+    fmt: str | None = None
+    wait: bool = False
+    timeout: float = 24 * 3600.0
+    max_concurrent: int = 5
+    progress: bool = True
+    watch_options: dict[str, Any] = field(default_factory=dict)
+
+
+async def bulk(client: AsyncCodegenClient, args: argparse.Namespace, out: Output) -> int:
+    """The ``bulk`` command."""
+    options = BulkOptions(
+        file=args.file,
+        output=args.output or _default_output(args.file),
+        fmt=args.format,
+        wait=args.wait,
+        timeout=args.timeout,
+        max_concurrent=args.max_concurrent,
+        progress=not args.no_progress and not args.json,
+    )
+    if args.time_scale is not None:
+        options.watch_options["max_poll_interval"] = 30.0 * args.time_scale
+    return await run_bulk(client, options, out)
+
+
+def _default_output(path: str) -> str:
+    return ("stdin" if path == "-" else path) + ".results.jsonl"
+
+
+async def run_bulk(client: AsyncCodegenClient, options: BulkOptions, out: Output) -> int:
+    """Run one bulk job end to end; returns the exit status."""
+    configs = read_inputs(options.file, options.fmt)
+    log = JobLog(options.output, configs)
+    previous = log.load()
+    org = await _org_id(client)
+    bulk_ops = client.bulk_operations(max_concurrent=options.max_concurrent)
+    kept = sum(1 for r in previous.results.values() if r.status != "unknown")
+    if previous.job is not None and not out.as_json:
+        out.message(
+            f"resuming job {previous.job} from {options.output}: {kept} of {len(configs)} "
+            "already created"
+        )
+    elif not out.as_json:
+        out.message(f"{len(configs)} prompts from {options.file}; results in {options.output}")
+    started = monotonic()
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        if task is not None:
+            loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    bar = (
+        ProgressBar("creating runs", stream=out.err, plain=not out.rich)
+        if options.progress
+        else None
+    )
+    finals: dict[int, AgentRun] = dict(previous.finished)
+    interrupted = timed_out = False
+    log.open(previous.job or _new_job())
+    try:
+        try:
+            results = await bulk_ops.create_agent_runs(
+                org,
+                configs,
+                job_id=log.job,
+                previous=previous.results,
+                on_result=log.result,
+                on_send=log.sending,
+                on_progress=bar,
+            )
+        except asyncio.CancelledError:
+            interrupted = True
+            results = bulk_ops.results
+        if options.wait and not interrupted:
+            try:
+                await _wait(
+                    client,
+                    org=org,
+                    results=results,
+                    finals=finals,
+                    log=log,
+                    options=options,
+                    bar=bar,
+                )
+            except asyncio.CancelledError:
+                interrupted = True
+            except WaitTimeoutError:
+                timed_out = True
+    finally:
+        if bar is not None:
+            bar.close()
+        log.close()
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGTERM)
+    summary = summarize(client, results, finals, monotonic() - started, options)
+    summary["interrupted"] = interrupted
+    summary["wait_timed_out"] = timed_out
+    summary["output"] = options.output
+    print_summary(out, summary)
+    if interrupted:
+        out.message("interrupted: re-run the same command to resume (nothing will be duplicated)")
+        return EXIT_INTERRUPTED
+    bad = summary["failed"] + summary["unknown"] + summary["cancelled"]
+    return EXIT_FAILED if bad or timed_out else 0
+
+
+async def _org_id(client: AsyncCodegenClient) -> int:
+    """The configured org, else the token's only one."""
+    if client.config.org_id is not None:
+        return client.config.org_id
+    orgs = (await client.get_organizations()).items
+    if len(orgs) == 1:
+        return orgs[0].id
+    from ._app import UsageError
+
+    names = ", ".join(f"{o.id} ({o.name})" for o in orgs[:10])
+    raise UsageError(f"pass --org-id or set CODEGEN_ORG_ID; your organizations: {names or 'none'}")
+
+
+def _new_job() -> str:
+    from .._bulktypes import new_job_id
+
+    return new_job_id()
+
+
+async def _wait(
+    client: AsyncCodegenClient,
+    *,
+    org: int,
+    results: list[BulkResult],
+    finals: dict[int, AgentRun],
+    log: JobLog,
+    options: BulkOptions,
+    bar: ProgressBar | None,
+) -> None:
+    by_run = {r.data.id: r.index for r in results if r.success and r.data is not None}
+    todo = [run_id for run_id, index in by_run.items() if index not in finals]
+    if not todo:
+        return
+    if bar is not None:
+        bar.reset("waiting for runs")
+    watcher = client.watch_agent_runs(org, todo, **options.watch_options)
+    wait_started = monotonic()
+    from .._bulktypes import BulkProgress
+
+    done = 0
+    failed = 0
+    async for event in watcher.events(options.timeout):
+        if not event.is_terminal and not (event.data.is_paused):
+            continue
+        index = by_run[event.data.id]
+        finals[index] = event.data
+        log.finished(index, event.data)
+        done += 1
+        failed += 0 if event.data.is_successful else 1
+        if bar is not None:
+            bar(
+                BulkProgress(
+                    total=len(todo),
+                    done=done,
+                    succeeded=done - failed,
+                    failed=failed,
+                    unknown=0,
+                    in_flight=len(todo) - done,
+                    elapsed=monotonic() - wait_started,
+                    rate_limit_wait=0.0,
+                )
+            )
+
+
+def summarize(
+    client: AsyncCodegenClient,
+    results: list[BulkResult],
+    finals: dict[int, AgentRun],
+    elapsed: float,
+    options: BulkOptions,
+) -> dict[str, Any]:
+    """The job's summary as plain data."""
+    statuses = Counter(r.status for r in results)
+    reasons = Counter(describe_error(r.error) for r in results if r.status == "failed")
+    unknown = [
+        {"index": r.index, **error_dict(r.error)}
+        for r in results
+        if r.status == "unknown" and r.error is not None
+    ]
+    stats = client.get_stats()
+    return {
+        "inputs": len(results),
+        "created": statuses["created"],
+        "reconciled": statuses["reconciled"],
+        "failed": statuses["failed"],
+        "unknown": statuses["unknown"],
+        "cancelled": statuses["cancelled"],
+        "failure_reasons": dict(reasons.most_common()),
+        "unknown_items": unknown[:20],
+        "completed_by_status": dict(
+            Counter((run.status or "UNKNOWN") for run in finals.values()).most_common()
+        ),
+        "waited": options.wait,
+        "elapsed_seconds": round(elapsed, 2),
+        "requests": stats.total_requests + stats.retries,
+        "retries": stats.retries,
+        "rate_limited_429": stats.rate_limited,
+        "rate_limit_wait_seconds": round(stats.time_waiting_for_rate_limit, 2),
+        "latency_p50_ms": round(stats.p50 * 1000, 1),
+        "latency_p95_ms": round(stats.p95 * 1000, 1),
+    }
+
+
+def print_summary(out: Output, s: dict[str, Any]) -> None:
+    """The summary: a table for people, one JSON line with ``--json``."""
+    if out.as_json:
+        out.json({"summary": s})
+        return
+    rows: list[list[Any]] = [
+        ["inputs", s["inputs"]],
+        ["created", s["created"] + s["reconciled"]],
+    ]
+    if s["reconciled"]:
+        rows.append(["  of which reconciled", s["reconciled"]])
+    rows.append(["failed", s["failed"]])
+    for reason, n in s["failure_reasons"].items():
+        rows.append([f"  {n} x", reason])
+    if s["unknown"]:
+        rows.append(["outcome unknown", s["unknown"]])
+    if s["cancelled"]:
+        rows.append(["not sent (interrupted)", s["cancelled"]])
+    if s["waited"]:
+        for status, n in s["completed_by_status"].items():
+            rows.append([f"finished {status}", n])
+    rows += [
+        ["elapsed", f"{s['elapsed_seconds']:.1f} s"],
+        ["requests", f"{s['requests']} ({s['retries']} retries, {s['rate_limited_429']} x 429)"],
+        ["rate-limit wait", f"{s['rate_limit_wait_seconds']:.1f} s (summed over requests)"],
+        ["latency p50 / p95", f"{s['latency_p50_ms']:.0f} ms / {s['latency_p95_ms']:.0f} ms"],
+        ["results file", s["output"]],
+    ]
+    out.table(["", ""], rows, title="Summary", header=False)
