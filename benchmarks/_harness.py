@@ -111,6 +111,8 @@ class Sample:
     cpu: float = 0.0
     server_cpu: float = 0.0
     server_wall: float = 0.0
+    busy_cpu: float = 0.0  # CPU seconds the whole machine was busy in the timed window
+    steal: float = 0.0  # CPU seconds the hypervisor gave to other guests
     notes: list[str] | None = None
     unavailable: str | None = None
     error: str | None = None
@@ -123,6 +125,14 @@ class Sample:
     def cpu_per_1k(self) -> float:
         """Client CPU seconds per 1,000 requests."""
         return self.cpu / self.n * 1000 if self.n else 0.0
+
+    @property
+    def foreign_load(self) -> float:
+        """Cores' worth of CPU used by processes other than client and server (noise)."""
+        if not self.server_wall:
+            return 0.0
+        other = self.busy_cpu - self.cpu - self.server_cpu + self.steal
+        return max(0.0, other / self.server_wall)
 
     @property
     def server_share(self) -> float:
@@ -146,14 +156,17 @@ def run_worker(
         try:
             assert proc.stdout is not None
             c0 = w0 = 0.0
+            m0 = m1 = psutil.cpu_times()
             for line in proc.stdout:
                 if line == "T0\n":
-                    c0, w0 = server.cpu(), time.perf_counter()
+                    c0, m0, w0 = server.cpu(), psutil.cpu_times(), time.perf_counter()
                 elif line.startswith("{"):
-                    c1, w1 = server.cpu(), time.perf_counter()
+                    c1, m1, w1 = server.cpu(), psutil.cpu_times(), time.perf_counter()
                     result = json.loads(line)
                     if w0:
                         sample.server_cpu, sample.server_wall = c1 - c0, w1 - w0
+                        sample.busy_cpu = _busy(m1) - _busy(m0)
+                        sample.steal = getattr(m1, "steal", 0.0) - getattr(m0, "steal", 0.0)
             proc.wait()
         finally:
             killer.cancel()
@@ -174,6 +187,15 @@ def run_worker(
         sample.n, sample.wall, sample.cpu = int(result["n"]), result["wall"], result["cpu"]
         sample.notes = list(result.get("notes") or [])
     return sample
+
+
+def _busy(times: Any) -> float:
+    """Machine-wide process CPU seconds (user + nice + system).
+
+    Interrupt time is left out: loopback traffic of the benchmark itself is processed there.
+    Steal is counted apart.
+    """
+    return float(times.user + times.nice + times.system)
 
 
 def run_json_child(children: Children, args: list[str], timeout: float = 300.0) -> Any:

@@ -261,5 +261,22 @@ def markdown(results: dict[str, Any]) -> str:
     if rounds:
         shares = ", ".join(f"{s * 100:.0f}%" for s in rounds)
         lines += [f"Lean server, busiest sample of each round (share of one core): {shares}.", ""]
+    noise = results.get("noise")
+    if noise:
+        loads = [
+            r["foreign_load"]
+            for table in results["samples"].values()
+            for rounds_ in table.values()
+            for r in rounds_
+            if r is not None and "foreign_load" in r
+        ]
+        if loads:
+            lines += [
+                f"Other processes on the machine during kept samples: median "
+                f"{statistics.median(loads):.2f} cores, max {max(loads):.2f}; "
+                f"{noise['reruns']} of {noise['samples']} samples were re-run because other load "
+                f"exceeded {noise['max_foreign']} cores.",
+                "",
+            ]
     lines += _extras(results)
     return "\n".join(lines).rstrip() + "\n"

@@ -60,10 +60,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-import", action="store_true", help="skip the import-time benchmark")
     p.add_argument("--no-memory", action="store_true", help="skip the streaming-memory benchmark")
     p.add_argument("--stream-runs", type=int, help="runs to stream (default 1,000,000)")
+    p.add_argument(
+        "--max-foreign",
+        type=float,
+        default=0.25,
+        help="re-run a sample if other processes used more than this many cores (default 0.25)",
+    )
+    p.add_argument("--retries", type=int, help="re-runs per noisy sample (default 2; quick 0)")
     p.add_argument("--out", type=Path, default=RESULTS, help="directory for latest.json/.md")
     args = p.parse_args(argv)
     args.rounds = args.rounds or (1 if args.quick else 5)
     args.seconds = args.seconds or (0.2 if args.quick else 0.8)
+    if args.retries is None:
+        args.retries = 0 if args.quick else 2
     args.stream_runs = args.stream_runs or (100_000 if args.quick else 1_000_000)
     args.workloads = [w for w in args.workloads.split(",") if w]
     unknown = set(args.workloads) - set(WORKLOADS)
@@ -96,7 +105,7 @@ def describe(sample: Sample) -> str:
         return f"ERROR: {sample.error}"
     return (
         f"{sample.rps:9,.0f} req/s  {sample.cpu_per_1k:6.3f} s CPU/1k  "
-        f"server {sample.server_share * 100:3.0f}%"
+        f"server {sample.server_share * 100:3.0f}%  other load {sample.foreign_load:4.2f}"
     )
 
 
@@ -115,6 +124,31 @@ class Suite:
             w: {} for w in args.workloads
         }
         self.round_max: list[float] = []
+        self.reruns = 0
+        self.samples = 0
+
+    def _sample(self, workload: str, c: Contender, n: int) -> Sample:
+        """One sample, re-run (up to ``--retries``) while other processes load the machine.
+
+        The quietest attempt is kept.  Re-runs are capped at a quarter of all samples so a
+        busy machine cannot stretch the run without bound.
+        """
+        budget = len(self.pairs) * self.args.rounds // 4
+        best: Sample | None = None
+        for attempt in range(self.args.retries + 1):
+            args = worker_args(c, workload, self.server.base_url, n)
+            sample = run_worker(self.children, self.server, args)
+            if sample.unavailable or sample.error:
+                return sample
+            if best is None or sample.foreign_load < best.foreign_load:
+                best = sample
+            noisy = sample.foreign_load > self.args.max_foreign
+            if not noisy or attempt == self.args.retries or self.reruns >= budget:
+                break
+            self.reruns += 1
+            print(f"      re-run: other load {sample.foreign_load:.2f} cores", flush=True)
+        assert best is not None
+        return best
 
     def _drop(self, workload: str, c: Contender, sample: Sample) -> None:
         if sample.unavailable:
@@ -153,9 +187,8 @@ class Suite:
                 if (workload, c) not in self.pairs:
                     continue
                 n = self.n.get((workload, c.key), QUICK_N[workload])
-                sample = run_worker(
-                    self.children, self.server, worker_args(c, workload, self.server.base_url, n)
-                )
+                sample = self._sample(workload, c, n)
+                self.samples += 1
                 print(
                     f"[{r}/{self.args.rounds}] {workload:6} {c.key:26} {describe(sample)}",
                     flush=True,
@@ -169,6 +202,7 @@ class Suite:
                     "rps": sample.rps,
                     "cpu_per_1k": sample.cpu_per_1k,
                     "server_share": sample.server_share,
+                    "foreign_load": sample.foreign_load,
                 }
                 for note in sample.notes or []:
                     self.status.setdefault(f"note: {c.key}", note)
@@ -234,6 +268,11 @@ def main(argv: list[str] | None = None) -> int:
         "samples": suite.http,
         "summary": summary,
         "server_round_max": suite.round_max,
+        "noise": {
+            "samples": suite.samples,
+            "reruns": suite.reruns,
+            "max_foreign": args.max_foreign,
+        },
         **more,
     }
     results["targets"] = report.check_targets(suite.http, more.get("import_time"))
