@@ -1,4 +1,4 @@
-"""Cancelling a bulk job (async only: the sync twin's interruption is Ctrl-C, tested via the CLI)."""
+"""Cancelling a bulk job (async only; the sync twin's interruption is Ctrl-C: see tests/cli)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from codegen_async import AsyncCodegenClient
+from codegen_async._bulktypes import BulkResult
 from codegen_async.emulator import Emulator, FaultConfig
 from tests._async.conftest import config_for
 
@@ -24,9 +25,16 @@ async def test_cancel_mid_job_loses_nothing_and_leaves_nothing_running(
     threads_before = set(threading.enumerate())
     async with AsyncCodegenClient(config_for(emulator)) as client:
         bulk = client.bulk_operations(max_concurrent=4)
-        task = asyncio.ensure_future(bulk.create_agent_runs(None, configs))
-        while sum(r.created for r in emulator.accounting.creates) < 8:
-            await asyncio.sleep(0.01)
+        eight_done = asyncio.Event()
+
+        def on_result(result: BulkResult) -> None:
+            if result.index >= 0 and sum(r.status == "created" for r in bulk_results) >= 7:
+                eight_done.set()
+            bulk_results.append(result)
+
+        bulk_results: list[BulkResult] = []
+        task = asyncio.ensure_future(bulk.create_agent_runs(None, configs, on_result=on_result))
+        await asyncio.wait_for(eight_done.wait(), timeout=30)
         task.cancel()
         try:
             await task
