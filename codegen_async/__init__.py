@@ -2,6 +2,10 @@
 
 from ._cache import CacheStats
 from ._client import AsyncCodegenClient
+from ._decorators import retry_on_error
+from ._dependency import get_codegen_client
+from ._health import AsyncHealthMonitor
+from ._health_stats import HealthStatistics
 from ._metrics import ClientStats, GroupStats
 from ._types import NOT_GIVEN, NotGiven
 from .config import CodegenConfig, ConfigPresets
@@ -47,6 +51,8 @@ from .models import (
     SourceType,
     User,
 )
+from .testing._mock import AsyncMockCodegenClient
+from .webhooks import WebhookEvent, WebhookHandler
 
 __version__ = "0.1.0"
 
@@ -60,6 +66,8 @@ __all__ = [
     "AgentRunWithLogs",
     "AnalyzeLogsResult",
     "AsyncCodegenClient",
+    "AsyncHealthMonitor",
+    "AsyncMockCodegenClient",
     "AuthenticationError",
     "CLIRules",
     "CacheStats",
@@ -74,6 +82,7 @@ __all__ = [
     "EditPRResult",
     "GithubPullRequest",
     "GroupStats",
+    "HealthStatistics",
     "IntegrationStatus",
     "NotFoundError",
     "NotGiven",
@@ -96,5 +105,9 @@ __all__ = [
     "User",
     "ValidationError",
     "WaitTimeoutError",
+    "WebhookEvent",
+    "WebhookHandler",
     "WebhookVerificationError",
+    "get_codegen_client",
+    "retry_on_error",
 ]

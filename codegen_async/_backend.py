@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -42,7 +43,9 @@ __all__ = [
     "background_task",
     "gather_bounded",
     "monotonic",
+    "resolve",
     "sleep",
+    "wait_event",
 ]
 
 IS_ASYNC = True
@@ -63,6 +66,25 @@ monotonic = time.monotonic
 async def sleep(seconds: float) -> None:
     """Sleep without blocking the event loop."""
     await asyncio.sleep(seconds)
+
+
+async def wait_event(event: AsyncEvent, timeout: float | None) -> bool:
+    """Wait until ``event`` is set or ``timeout`` seconds pass; return whether it is set."""
+    if timeout is None:
+        await event.wait()
+        return True
+    try:
+        await asyncio.wait_for(event.wait(), timeout)
+    except asyncio.TimeoutError:
+        return event.is_set()
+    return True
+
+
+async def resolve(value: Any) -> Any:
+    """``value``, awaited first if it is awaitable (a user callback may be ``async def``)."""
+    if inspect.isawaitable(value):
+        return await value
+    return value
 
 
 class AsyncLeakyBucket:
@@ -125,6 +147,12 @@ class background_task:
     """Run ``target()`` in the background (a task); ``stop()`` cancels and awaits it."""
 
     def __init__(self, target: Callable[[], Awaitable[None]], name: str) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            raise CodegenError(
+                f"{name} needs a running event loop: start it from async code"
+            ) from None
         self._task = asyncio.ensure_future(target())
         self._task.set_name(name)
 

@@ -4,6 +4,10 @@
 
 from ._cache import CacheStats
 from ._client import CodegenClient
+from ._decorators import retry_on_error
+from ._dependency import get_codegen_client
+from ._health import HealthMonitor
+from ._health_stats import HealthStatistics
 from ._metrics import ClientStats, GroupStats
 from ._types import NOT_GIVEN, NotGiven
 from .config import CodegenConfig, ConfigPresets
@@ -49,6 +53,8 @@ from .models import (
     SourceType,
     User,
 )
+from .testing._mock import MockCodegenClient
+from .webhooks import WebhookEvent, WebhookHandler
 
 __version__ = "0.1.0"
 
@@ -76,7 +82,10 @@ __all__ = [
     "EditPRResult",
     "GithubPullRequest",
     "GroupStats",
+    "HealthMonitor",
+    "HealthStatistics",
     "IntegrationStatus",
+    "MockCodegenClient",
     "NotFoundError",
     "NotGiven",
     "OAuthProvider",
@@ -98,5 +107,9 @@ __all__ = [
     "User",
     "ValidationError",
     "WaitTimeoutError",
+    "WebhookEvent",
+    "WebhookHandler",
     "WebhookVerificationError",
+    "get_codegen_client",
+    "retry_on_error",
 ]

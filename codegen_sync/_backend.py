@@ -7,6 +7,7 @@ a thread for background loops. It never imports aiohttp or asyncio.
 
 from __future__ import annotations
 
+import inspect
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -26,6 +27,7 @@ from codegen_async._response import RawResponse
 from codegen_async.errors import (
     APIConnectionError,
     APITimeoutError,
+    ConfigurationError,
     ResponseTooLargeError,
 )
 
@@ -42,7 +44,9 @@ __all__ = [
     "background_task",
     "gather_bounded",
     "monotonic",
+    "resolve",
     "sleep",
+    "wait_event",
 ]
 
 IS_ASYNC = False
@@ -62,6 +66,24 @@ Event = threading.Event
 Semaphore = threading.Semaphore
 monotonic = time.monotonic
 sleep = time.sleep
+
+
+def wait_event(event: Event, timeout: float | None) -> bool:
+    """Wait until ``event`` is set or ``timeout`` seconds pass; return whether it is set."""
+    return event.wait(timeout)
+
+
+def resolve(value: Any) -> Any:
+    """``value`` itself; an awaitable here is a mistake (an ``async def`` callback given
+    to the sync client), refused with a clear error instead of a never-awaited coroutine."""
+    if inspect.isawaitable(value):
+        close = getattr(value, "close", None)
+        if close is not None:
+            close()
+        raise ConfigurationError(
+            "an async callback was given to the sync client; pass a plain function"
+        )
+    return value
 
 
 class LeakyBucket:
@@ -123,7 +145,8 @@ def gather_bounded(jobs: Iterable[Callable[[], T]], max_concurrent: int) -> list
 class background_task:
     """Run ``target()`` on a daemon thread; ``stop()`` asks it to end and joins it.
 
-    ``target`` must return when ``stop_event`` is set; use :meth:`wait` to sleep.
+    A thread cannot be cancelled: ``target`` must return by itself once asked to, e.g.
+    when an :class:`Event` it sleeps on with :func:`wait_event` is set.
     """
 
     def __init__(self, target: Callable[[], None], name: str) -> None:

@@ -58,6 +58,8 @@ RULES = {
     "AsyncMockCodegenClient": "MockCodegenClient",
     "AsyncOrganizationsAPI": "OrganizationsAPI",
     "AsyncRateLimiter": "RateLimiter",
+    "AsyncRedisConnector": "RedisConnector",
+    "AsyncRedisRateLimiter": "RedisRateLimiter",
     "AsyncRunWatcher": "RunWatcher",
     "AsyncSemaphore": "Semaphore",
     "AsyncTransport": "Transport",
@@ -72,6 +74,7 @@ RULES = {
     "AsyncIterator": "Iterator",
     "AsyncGenerator": "Generator",
     "StopAsyncIteration": "StopIteration",
+    "IsolatedAsyncioTestCase": "TestCase",
 }
 # Renamings that may legitimately not fire (unasync's defaults, kept for completeness).
 OPTIONAL_RULES = {
@@ -83,11 +86,8 @@ OPTIONAL_RULES = {
     "AsyncGenerator",
     "StopAsyncIteration",
     "AsyncBulkOperations",
-    "AsyncCodegenTestCase",
     "AsyncEvent",
     "AsyncLock",
-    "AsyncHealthMonitor",
-    "AsyncMockCodegenClient",
     "AsyncRunWatcher",
     "AsyncSemaphore",
     "AsyncWebhookHandler",
@@ -95,7 +95,17 @@ OPTIONAL_RULES = {
 
 # Paths (relative to the source tree) that are not generated at all.
 EXCLUDED = {
-    "codegen_async": {"_backend.py", "cli", "__main__.py", "testing/pytest_plugin.py"},
+    "codegen_async": {
+        "_backend.py",
+        "cli",
+        "__main__.py",
+        "testing/pytest_plugin.py",
+        # async-only: coroutines handed out by pure modules, and receivers for async apps
+        "_aio.py",
+        "integrations/aiohttp.py",
+        "integrations/fastapi.py",
+        "integrations/starlette.py",
+    },
     "tests/_async": set(),
 }
 # Packages re-exported whole by a shim of their __init__ (async-only implementations).

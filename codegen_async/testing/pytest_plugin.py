@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
@@ -43,3 +43,57 @@ def codegen_emulator_factory() -> Iterator[Callable[..., Emulator]]:
             return stack.enter_context(serve_in_thread(EmulatorConfig(**config)))
 
         yield start
+
+
+# -- clients -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def codegen_client(codegen_emulator: Emulator) -> Iterator[Any]:
+    """A sync ``CodegenClient`` bound to ``codegen_emulator``, closed after the test."""
+    from codegen_async import ConfigPresets
+    from codegen_sync import CodegenClient
+
+    config = ConfigPresets.testing(
+        base_url=codegen_emulator.url,
+        api_token=codegen_emulator.token,
+        org_id=codegen_emulator.org_id,
+    )
+    with CodegenClient(config) as client:
+        yield client
+
+
+@pytest.fixture
+def codegen_mock_client() -> Any:
+    """A ``codegen_sync.MockCodegenClient``: the client's methods, canned answers, no network."""
+    from codegen_sync import MockCodegenClient
+
+    return MockCodegenClient()
+
+
+@pytest.fixture
+def codegen_async_mock_client() -> Any:
+    """An ``AsyncMockCodegenClient`` (it holds no connections, so a plain fixture serves)."""
+    from codegen_async import AsyncMockCodegenClient
+
+    return AsyncMockCodegenClient()
+
+
+try:
+    import pytest_asyncio
+except ImportError:  # pragma: no cover - the async client fixture needs pytest-asyncio
+    pass
+else:
+
+    @pytest_asyncio.fixture
+    async def codegen_async_client(codegen_emulator: Emulator) -> AsyncIterator[Any]:
+        """An ``AsyncCodegenClient`` bound to ``codegen_emulator``, closed after the test."""
+        from codegen_async import AsyncCodegenClient, ConfigPresets
+
+        config = ConfigPresets.testing(
+            base_url=codegen_emulator.url,
+            api_token=codegen_emulator.token,
+            org_id=codegen_emulator.org_id,
+        )
+        async with AsyncCodegenClient(config) as client:
+            yield client
