@@ -38,6 +38,7 @@ __all__ = [
     "AsyncHTTPBackend",
     "AsyncLeakyBucket",
     "AsyncLock",
+    "AsyncRedisConnector",
     "AsyncSemaphore",
     "CancelledError",
     "background_task",
@@ -306,3 +307,67 @@ class AsyncHTTPBackend:
         session, self._session = self._session, None
         if session is not None and not session.closed:
             await session.close()
+
+
+class AsyncRedisConnector:
+    """A ``redis.asyncio`` client for one URL: shared rate limits and bulk ledgers.
+
+    redis is imported, and the client made, on first use in the running loop (a later
+    loop gets a client of its own). Every redis failure becomes a
+    :class:`~._redis.CoordinationError` naming the server without its credentials.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._client: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._scripts: dict[str, Any] = {}
+
+    def _open(self) -> Any:
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            import redis.asyncio
+            from redis.asyncio.retry import Retry
+            from redis.backoff import NoBackoff
+
+            # No hidden retries: the callers decide how long an outage may last.
+            self._client = redis.asyncio.Redis.from_url(
+                self.url,
+                decode_responses=True,
+                socket_connect_timeout=2.0,
+                socket_timeout=5.0,
+                retry=Retry(NoBackoff(), 0),
+            )
+            self._loop = loop
+            self._scripts = {}
+        return self._client
+
+    async def command(self, *args: Any) -> Any:
+        """Run one Redis command (``"SET", key, value, "NX"``...) and return its answer."""
+        try:
+            return await self._open().execute_command(*args)
+        except Exception as exc:
+            raise _redis_error(exc, self.url) from exc
+
+    async def script(self, source: str, keys: list[str], args: list[Any]) -> Any:
+        """Run a Lua script atomically on the server (cached there by its digest)."""
+        client = self._open()
+        runner = self._scripts.get(source)
+        if runner is None:
+            runner = self._scripts[source] = client.register_script(source)
+        try:
+            return await runner(keys=keys, args=args)
+        except Exception as exc:
+            raise _redis_error(exc, self.url) from exc
+
+    async def aclose(self) -> None:
+        """Close the connections (idempotent)."""
+        client, self._client = self._client, None
+        if client is not None and self._loop is asyncio.get_running_loop():
+            await client.aclose()
+
+
+def _redis_error(exc: Exception, url: str) -> CodegenError:
+    from ._redis import CoordinationError, describe_redis_error
+
+    return CoordinationError(describe_redis_error(exc, url))

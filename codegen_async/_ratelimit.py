@@ -6,7 +6,8 @@ sends more than the server allows. ``"leaky_bucket"`` adds aiolimiter's bucket i
 of it to smooth the rate; adaptive mode lowers a group's window after 429s.
 
 The transport calls :meth:`acquire` before each HTTP attempt (so a waiting task holds no
-pooled connection), :meth:`release` after it, and :meth:`penalize` after a 429.
+pooled connection), :meth:`release` after it, and :meth:`penalize` after a 429. They are
+awaitable so that a shared limiter (``_redis_limiter``) can offer the same interface.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ class AsyncRateLimiter:
         windows[0].note_wait(waited)
         return waited
 
-    def release(self, group: str, ok: bool) -> None:
+    async def release(self, group: str, ok: bool) -> None:
         """The attempt that took a slot of ``group`` finished (``ok``: a 2xx answer)."""
         if self._off:
             return
@@ -98,7 +99,7 @@ class AsyncRateLimiter:
                 if learn.on_success(now, self._windows[group].window) != before:
                     self._set_limit(group, learn.limit)
 
-    def penalize(self, group: str, retry_after: float | None, sent_at: float) -> None:
+    async def penalize(self, group: str, retry_after: float | None, sent_at: float) -> None:
         """After a 429 (the attempt released): the whole group waits, for ``Retry-After``
         when the server sent one, else until its own window frees a slot."""
         window = self._windows[group]
@@ -114,6 +115,9 @@ class AsyncRateLimiter:
                 self._set_limit(group, learn.limit)
         delay = retry_after if retry_after is not None else window.cooldown(now)
         window.block_until(now + delay)
+
+    async def aclose(self) -> None:
+        """Nothing to close: the windows live in memory (the Redis limiter shares this API)."""
 
     def _set_limit(self, group: str, limit: int) -> None:
         window = self._windows[group]

@@ -17,7 +17,7 @@ from ._backend import AsyncHTTPBackend, monotonic, sleep
 from ._cache import ResponseCache
 from ._errormap import error_for_response
 from ._metrics import Metrics
-from ._ratelimit import AsyncRateLimiter
+from ._redis_limiter import rate_limiter_for
 from ._response import RawResponse
 from ._retry import delays
 from .config import CodegenConfig
@@ -64,7 +64,8 @@ class AsyncTransport:
         token = (config.api_token or "").encode()
         # Cache keys carry a digest of the token, so two tokens never share an entry.
         self._cache_prefix = hashlib.sha256(token).hexdigest()[:16] + " "
-        self.limiter = AsyncRateLimiter(config)
+        # In memory by default; shared through Redis with config.rate_limit_backend.
+        self.limiter = rate_limiter_for(config)
         self.cache = (
             ResponseCache(config.cache_ttl, config.cache_max_size)
             if config.enable_caching
@@ -160,7 +161,7 @@ class AsyncTransport:
                 response = await self._follow(method, url, headers, body, attempt_timeout)
                 ok = response.status < 300
             except APIConnectionError as exc:
-                limiter.release(group, False)
+                await limiter.release(group, False)
                 if not idempotent and exc.request_sent and not config.retry_unknown_creates:
                     self._record(group, False, started, waited)
                     raise OutcomeUnknownError(
@@ -175,10 +176,10 @@ class AsyncTransport:
                 delay = next(backoff_delays)
                 self._log_retry(method, url, attempt, delay, exc.message)
             except BaseException:
-                limiter.release(group, False)  # cancelled, or an error we do not retry
+                await limiter.release(group, False)  # cancelled, or an error we do not retry
                 raise
             else:
-                limiter.release(group, ok)
+                await limiter.release(group, ok)
                 status = response.status
                 _log_request(method, url, status, sent_at, attempt)
                 if ok:
@@ -187,7 +188,7 @@ class AsyncTransport:
                 error = error_for_response(response, method, _safe_url(url))
                 retry_after = error.retry_after if isinstance(error, RateLimitError) else None
                 if status == 429:
-                    limiter.penalize(group, retry_after, sent_at)
+                    await limiter.penalize(group, retry_after, sent_at)
                 if not self._retryable(error, status, idempotent) or retries_left <= 0:
                     self._record(group, False, started, waited, rate_limited=status == 429)
                     raise error
@@ -289,8 +290,11 @@ class AsyncTransport:
         self._http.abandon()
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._http.aclose()
+        """Close the connection pool (and the shared limiter's Redis connections)."""
+        try:
+            await self._http.aclose()
+        finally:
+            await self.limiter.aclose()
 
     @property
     def is_open(self) -> bool:

@@ -40,6 +40,7 @@ __all__ = [
     "HTTPBackend",
     "LeakyBucket",
     "Lock",
+    "RedisConnector",
     "Semaphore",
     "background_task",
     "gather_bounded",
@@ -285,3 +286,67 @@ def _map_error(exc: BaseException, method: str, url: str, timeout: float) -> Exc
     return APIConnectionError(
         f"connection failed: {type(exc).__name__}: {exc}", method=method, url=url
     )
+
+
+class RedisConnector:
+    """A blocking ``redis`` client for one URL: shared rate limits and bulk ledgers.
+
+    redis is imported, and the client (with its thread-safe connection pool) made, on
+    first use. Every redis failure becomes a :class:`~codegen_async._redis.CoordinationError`
+    naming the server without its credentials.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._client: Any = None
+        self._scripts: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def _open(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                import redis
+                from redis.backoff import NoBackoff
+                from redis.retry import Retry
+
+                # No hidden retries: the callers decide how long an outage may last.
+                self._client = redis.Redis.from_url(
+                    self.url,
+                    decode_responses=True,
+                    socket_connect_timeout=2.0,
+                    socket_timeout=5.0,
+                    retry=Retry(NoBackoff(), 0),
+                )
+                self._scripts = {}
+            return self._client
+
+    def command(self, *args: Any) -> Any:
+        """Run one Redis command (``"SET", key, value, "NX"``...) and return its answer."""
+        try:
+            return self._open().execute_command(*args)
+        except Exception as exc:
+            raise _redis_error(exc, self.url) from exc
+
+    def script(self, source: str, keys: list[str], args: list[Any]) -> Any:
+        """Run a Lua script atomically on the server (cached there by its digest)."""
+        client = self._open()
+        runner = self._scripts.get(source)
+        if runner is None:
+            runner = self._scripts[source] = client.register_script(source)
+        try:
+            return runner(keys=keys, args=args)
+        except Exception as exc:
+            raise _redis_error(exc, self.url) from exc
+
+    def close(self) -> None:
+        """Close the connections (idempotent)."""
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+
+def _redis_error(exc: Exception, url: str) -> Exception:
+    from codegen_async._redis import CoordinationError, describe_redis_error
+
+    return CoordinationError(describe_redis_error(exc, url))

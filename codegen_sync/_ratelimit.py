@@ -8,7 +8,8 @@ sends more than the server allows. ``"leaky_bucket"`` adds aiolimiter's bucket i
 of it to smooth the rate; adaptive mode lowers a group's window after 429s.
 
 The transport calls :meth:`acquire` before each HTTP attempt (so a waiting task holds no
-pooled connection), :meth:`release` after it, and :meth:`penalize` after a 429.
+pooled connection), :meth:`release` after it, and :meth:`penalize` after a 429. They are
+awaitable so that a shared limiter (``_redis_limiter``) can offer the same interface.
 """
 
 from __future__ import annotations
@@ -116,6 +117,9 @@ class RateLimiter:
                 self._set_limit(group, learn.limit)
         delay = retry_after if retry_after is not None else window.cooldown(now)
         window.block_until(now + delay)
+
+    def close(self) -> None:
+        """Nothing to close: the windows live in memory (the Redis limiter shares this API)."""
 
     def _set_limit(self, group: str, limit: int) -> None:
         window = self._windows[group]

@@ -19,7 +19,7 @@ from ._backend import HTTPBackend, monotonic, sleep
 from ._cache import ResponseCache
 from ._errormap import error_for_response
 from ._metrics import Metrics
-from ._ratelimit import RateLimiter
+from ._redis_limiter import rate_limiter_for
 from ._response import RawResponse
 from ._retry import delays
 from .config import CodegenConfig
@@ -66,7 +66,8 @@ class Transport:
         token = (config.api_token or "").encode()
         # Cache keys carry a digest of the token, so two tokens never share an entry.
         self._cache_prefix = hashlib.sha256(token).hexdigest()[:16] + " "
-        self.limiter = RateLimiter(config)
+        # In memory by default; shared through Redis with config.rate_limit_backend.
+        self.limiter = rate_limiter_for(config)
         self.cache = (
             ResponseCache(config.cache_ttl, config.cache_max_size)
             if config.enable_caching
@@ -287,8 +288,11 @@ class Transport:
         self._http.abandon()
 
     def close(self) -> None:
-        """Close the connection pool."""
-        self._http.close()
+        """Close the connection pool (and the shared limiter's Redis connections)."""
+        try:
+            self._http.close()
+        finally:
+            self.limiter.close()
 
     @property
     def is_open(self) -> bool:

@@ -60,6 +60,8 @@ RULES = {
     "AsyncRateLimiter": "RateLimiter",
     "AsyncRedisConnector": "RedisConnector",
     "AsyncRedisRateLimiter": "RedisRateLimiter",
+    "AsyncRedisConnector": "RedisConnector",
+    "AsyncRedisRateLimiter": "RedisRateLimiter",
     "AsyncRunWatcher": "RunWatcher",
     "AsyncSemaphore": "Semaphore",
     "AsyncTransport": "Transport",
