@@ -206,6 +206,13 @@ def _module_name(rel: Path, src: str) -> str:
     return ".".join(parts)
 
 
+def _shim_docstring(module: str) -> str:
+    text = f"Re-exports :mod:`{module}`: the very same objects, shared by both packages."
+    if len(text) + 6 > 100:  # a long module path: keep within the line length
+        text = f"Re-exports :mod:`{module}`:\nthe very same objects, shared by both packages.\n"
+    return f'"""{text}"""\n\n'
+
+
 def _shim(source: Path, rel: Path, src: str) -> str:
     module = _module_name(rel, src)
     names = _top_level_names(source)
@@ -215,7 +222,7 @@ def _shim(source: Path, rel: Path, src: str) -> str:
     imported = sorted(exported)  # ruff sorts __all__ afterwards
     header = [
         BANNER.format(source=f"{src}/{rel.as_posix()}"),
-        f'"""Re-exports :mod:`{module}`: the very same objects, shared by both packages."""\n\n',
+        _shim_docstring(module),
     ]
     if not imported:
         return "".join([*header, "__all__: list[str] = []\n"])

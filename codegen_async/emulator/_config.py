@@ -131,6 +131,12 @@ class EmulatorConfig:
         seed_runs: Historical runs to create at start-up in the configured organization.
         created_at_format: ``"live"`` (``2025-06-21 11:20:04.338398``, as seen on the real API)
             or ``"iso"`` (``2025-06-21T11:20:04.338398Z``).
+        webhook_urls: URLs to POST signed Standard Webhooks events to on every run change
+            (our extension: the real API sends none). Empty: no delivery.
+        webhook_secret: Signing secret (``whsec_<base64>`` or raw); ``None`` means
+            ``DEFAULT_WEBHOOK_SECRET``.
+        webhook_max_attempts: Attempts per event and URL before it is dropped.
+        webhook_poll_interval: Wall seconds between two looks at the runs' statuses.
     """
 
     org_id: int = DEFAULT_ORG_ID
@@ -151,6 +157,10 @@ class EmulatorConfig:
     world: str | Path | Mapping[str, Any] | None = None
     seed_runs: int = 0
     created_at_format: Literal["live", "iso"] = "live"
+    webhook_urls: tuple[str, ...] = ()
+    webhook_secret: str | None = None
+    webhook_max_attempts: int = 5
+    webhook_poll_interval: float = 0.02
 
     def __post_init__(self) -> None:
         if self.time_scale <= 0:
@@ -164,6 +174,11 @@ class EmulatorConfig:
             raise ValueError("rate_limits scale must be > 0")
         if self.created_at_format not in ("live", "iso"):
             raise ValueError("created_at_format must be 'live' or 'iso'")
+        if isinstance(self.webhook_urls, str):
+            self.webhook_urls = (self.webhook_urls,)
+        self.webhook_urls = tuple(self.webhook_urls)
+        if self.webhook_max_attempts < 1 or self.webhook_poll_interval <= 0:
+            raise ValueError("webhook_max_attempts must be >= 1 and webhook_poll_interval > 0")
 
     @property
     def rate_limit_scale(self) -> float | None:

@@ -18,6 +18,7 @@ from ._clock import Clock
 from ._config import DEFAULT_TOKEN, EmulatorConfig
 from ._context import Context
 from ._state import World
+from ._webhooks import WebhookSender
 
 __all__ = ["Emulator", "serve_in_thread"]
 
@@ -42,6 +43,8 @@ class Emulator:
         self.config = config
         self._ctx = Context(config)
         self._runner: web.AppRunner | None = None
+        self.webhooks: WebhookSender | None = None
+        """Signed webhook delivery, when ``config.webhook_urls`` is set (``.deliveries``)."""
         self._port: int | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         """The loop serving requests, once started."""
@@ -113,10 +116,15 @@ class Emulator:
         self._runner = runner
         self._port = int(runner.addresses[0][1])
         self.loop = asyncio.get_running_loop()
+        if self.config.webhook_urls:
+            self.webhooks = WebhookSender(self._ctx)
+            await self.webhooks.start()
 
     async def stop(self) -> None:
         """Stop serving and close every connection."""
         runner, self._runner = self._runner, None
+        if self.webhooks is not None:
+            await self.webhooks.stop()
         if runner is not None:
             await runner.cleanup()
 
