@@ -66,7 +66,9 @@ class Output:
     def message(self, text: str, style: str | None = None) -> None:
         """A line for people, on stderr."""
         if self._err_console is not None:
-            self._err_console.print(text, style=style, markup=False, highlight=False)
+            self._err_console.print(
+                text, style=style, markup=False, highlight=False, soft_wrap=True
+            )
         else:
             self.err.write(text + "\n")
             self.err.flush()
@@ -74,7 +76,7 @@ class Output:
     def line(self, text: str, style: str | None = None) -> None:
         """A line of data for people, on stdout."""
         if self._console is not None:
-            self._console.print(text, style=style, markup=False, highlight=False)
+            self._console.print(text, style=style, markup=False, highlight=False, soft_wrap=True)
         else:
             self.out.write(text + "\n")
             self.out.flush()
