@@ -86,7 +86,7 @@ class TestBadInput:
             ("empty.txt", "\n\n", "empty.txt: no prompts found"),
         ],
     )
-    def test_malformed_input(
+    def test_malformed_input(  # noqa: PLR0917 - pytest passes fixtures and parameters by name
         self, env: dict[str, str], emu: Emulator, tmp_path: Path, name: str, text: str, why: str
     ) -> None:
         """A malformed line names file and line, exits 2, and nothing is sent."""
