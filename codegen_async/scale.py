@@ -1,0 +1,25 @@
+"""Scale out: many processes and hosts sharing one token's limits and one bulk job.
+
+Everything here coordinates through a Redis server that every worker reaches:
+
+* ``CodegenConfig(rate_limit_backend="redis://host:6379/0")`` (or the environment
+  variable ``CODEGEN_RATE_LIMIT_BACKEND``) makes the client's rate limiter shared: all
+  clients of one token, in any process on any host, stay within the token's limits
+  together, and a 429 cools the whole group down everywhere;
+* :class:`AsyncSharedBulkJob` splits one bulk create job between workers, each input
+  created exactly once, with a dead worker's items looked up before being redone;
+* :class:`CoordinationError` is raised when Redis cannot be reached (never with the
+  URL's credentials in it).
+
+``codegen_async.integrations.celery`` fans a job out to Celery workers. See
+``docs/scale.md``. Requires the ``redis`` extra: ``pip install 'codegen-client[redis]'``.
+"""
+
+from __future__ import annotations
+
+from ._ledger import AsyncJobLedger
+from ._redis import CoordinationError
+from ._redis_limiter import AsyncRedisRateLimiter
+from ._shared_bulk import AsyncSharedBulkJob
+
+__all__ = ["AsyncJobLedger", "AsyncRedisRateLimiter", "AsyncSharedBulkJob", "CoordinationError"]
