@@ -21,9 +21,7 @@ __all__ = ["dispatch_async", "retrying_async"]
 R = TypeVar("R")
 
 
-async def dispatch_async(
-    handlers: list[Callable[[RunEvent], Any]], event: RunEvent
-) -> list[Any]:
+async def dispatch_async(handlers: list[Callable[[RunEvent], Any]], event: RunEvent) -> list[Any]:
     """Call each handler in order, awaiting those that return awaitables."""
     results = []
     for func in handlers:
