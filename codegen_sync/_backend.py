@@ -273,13 +273,14 @@ class HTTPBackend:
 def _map_error(exc: BaseException, method: str, url: str, timeout: float) -> Exception:
     if isinstance(exc, ResponseTooLargeError):
         return exc
-    if isinstance(exc, ConnectTimeoutError):
-        return APITimeoutError(
-            f"connect timed out after {timeout:g} s", method=method, url=url, request_sent=False
-        )
+    # NewConnectionError subclasses ConnectTimeoutError in urllib3 2.x: test it first.
     if isinstance(exc, NewConnectionError):
         return APIConnectionError(
             f"cannot connect: {exc}", method=method, url=url, request_sent=False
+        )
+    if isinstance(exc, ConnectTimeoutError):
+        return APITimeoutError(
+            f"connect timed out after {timeout:g} s", method=method, url=url, request_sent=False
         )
     if isinstance(exc, (ReadTimeoutError, TimeoutError)):
         return APITimeoutError(f"request timed out after {timeout:g} s", method=method, url=url)

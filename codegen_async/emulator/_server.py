@@ -162,13 +162,21 @@ def serve_in_thread(config: EmulatorConfig | None = None, **overrides: Any) -> I
     def run() -> None:
         asyncio.set_event_loop(loop)
         try:
-            loop.run_until_complete(emulator.start())
-        except BaseException as exc:
-            failure.append(exc)
-            started.set()
-            return
-        started.set()
-        loop.run_forever()
+            try:
+                loop.run_until_complete(emulator.start())
+            except BaseException as exc:
+                failure.append(exc)
+                return
+            finally:
+                started.set()
+            loop.run_forever()
+        finally:
+            # Cleaned up here, in the loop's own thread: the caller may be running a loop.
+            try:
+                loop.run_until_complete(loop.shutdown_asyncgens())
+                loop.run_until_complete(loop.shutdown_default_executor())
+            finally:
+                loop.close()
 
     thread = threading.Thread(target=run, name="codegen-emulator", daemon=True)
     thread.start()
@@ -182,8 +190,3 @@ def serve_in_thread(config: EmulatorConfig | None = None, **overrides: Any) -> I
             asyncio.run_coroutine_threadsafe(emulator.stop(), loop).result(timeout=30)
             loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=30)
-        try:
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.run_until_complete(loop.shutdown_default_executor())
-        finally:
-            loop.close()

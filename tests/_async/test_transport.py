@@ -227,6 +227,7 @@ class TestRetries:
             with pytest.raises(APIConnectionError) as info:
                 await client.get_current_user()
         assert info.value.request_sent is False
+        assert not isinstance(info.value, APITimeoutError)
 
 
 class TestLogging:

@@ -219,6 +219,7 @@ class TestRetries:
             with pytest.raises(APIConnectionError) as info:
                 client.get_current_user()
         assert info.value.request_sent is False
+        assert not isinstance(info.value, APITimeoutError)
 
 
 class TestLogging:
