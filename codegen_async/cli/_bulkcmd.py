@@ -49,7 +49,7 @@ async def bulk(client: AsyncCodegenClient, args: argparse.Namespace, out: Output
         progress=not args.no_progress and not args.json,
     )
     if args.time_scale is not None:
-        options.watch_options["max_poll_interval"] = 30.0 * args.time_scale
+        options.watch_options["max_poll_interval"] = 120.0 * args.time_scale
     return await run_bulk(client, options, out)
 
 

@@ -69,7 +69,7 @@ async def demo(args: argparse.Namespace, out: Output) -> int:
                     wait=True,
                     max_concurrent=args.max_concurrent,
                     progress=not args.json,
-                    watch_options={"max_poll_interval": 30.0 * scale},
+                    watch_options={"max_poll_interval": 120.0 * scale},
                 )
                 code = await run_bulk(client, options, out)
             if not out.as_json:
