@@ -36,8 +36,18 @@ def _env() -> dict[str, str]:
 def emulator_process(time_scale: float, *, port: int) -> Iterator[str]:
     """``python -m codegen_async.emulator --admin`` on ``port``; yields its URL."""
     proc = subprocess.Popen(
-        [PYTHON, "-m", "codegen_async.emulator", "--port", str(port), "--admin"]
-        + ["--time-scale", str(time_scale), "--run-duration", "5,60"],
+        [
+            PYTHON,
+            "-m",
+            "codegen_async.emulator",
+            "--port",
+            str(port),
+            "--admin",
+            "--time-scale",
+            str(time_scale),
+            "--run-duration",
+            "5,60",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         env=_env(),
@@ -78,9 +88,25 @@ def start_worker(
 ) -> subprocess.Popen[bytes]:
     """One worker process of ``job``."""
     return subprocess.Popen(
-        [PYTHON, "-m", "tests.redis.worker", "--base-url", base_url, "--redis", redis_url]
-        + ["--job", job, "--time-scale", str(time_scale), "--client", client]
-        + ["--concurrency", str(concurrency), "--lease", str(lease)],
+        [
+            PYTHON,
+            "-m",
+            "tests.redis.worker",
+            "--base-url",
+            base_url,
+            "--redis",
+            redis_url,
+            "--job",
+            job,
+            "--time-scale",
+            str(time_scale),
+            "--client",
+            client,
+            "--concurrency",
+            str(concurrency),
+            "--lease",
+            str(lease),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=ROOT,
@@ -95,7 +121,7 @@ def finish(proc: subprocess.Popen[bytes], timeout: float) -> tuple[int, str, str
     except subprocess.TimeoutExpired:
         proc.kill()
         out, err = proc.communicate(timeout=10)
-    return proc.returncode, out.decode(), err.decode()
+    return proc.returncode, (out or b"").decode(), (err or b"").decode()
 
 
 def kill(proc: subprocess.Popen[bytes]) -> None:
@@ -108,9 +134,7 @@ def prompts(n: int, tag: str) -> list[dict[str, Any]]:
     return [{"prompt": f"{tag} task {i}: fix the flaky test"} for i in range(n)]
 
 
-def check_job(
-    snap: dict[str, Any], results: Sequence[Any], n: int, job: str
-) -> dict[str, Any]:
+def check_job(snap: dict[str, Any], results: Sequence[Any], n: int, job: str) -> dict[str, Any]:
     """Zero 429s, zero duplicates, zero lost inputs: what the emulator and ledger say."""
     creates = [c for c in snap["creates"] if c["created"]]
     by_key: Counter[str] = Counter()
@@ -146,3 +170,51 @@ def wait_until(predicate: Any, timeout: float, step: float = 0.05) -> bool:
             return True
         time.sleep(step)
     return bool(predicate())
+
+
+def _celery_env(base_url: str, redis_url: str, time_scale: float) -> dict[str, str]:
+    env = _env()
+    env.update(SCALE_REDIS_URL=redis_url, SCALE_BASE_URL=base_url, SCALE_TIME_SCALE=str(time_scale))
+    return env
+
+
+def start_celery_coordinator(
+    base_url: str, redis_url: str, time_scale: float, n: int
+) -> subprocess.Popen[bytes]:
+    """``python -m tests.redis.celery_coordinator n``: fan out, gather, print JSON."""
+    return subprocess.Popen(
+        [PYTHON, "-m", "tests.redis.celery_coordinator", str(n)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=_celery_env(base_url, redis_url, time_scale),
+    )
+
+
+def start_celery_worker(
+    base_url: str, redis_url: str, time_scale: float, *, processes: int = 2, name: str = "w1"
+) -> subprocess.Popen[bytes]:
+    """``celery -A tests.redis.celery_app worker --pool=prefork -c <processes>``."""
+    return subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "celery",
+            "-A",
+            "tests.redis.celery_app",
+            "worker",
+            "--pool=prefork",
+            "-c",
+            str(processes),
+            "-n",
+            f"{name}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel=WARNING",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=_celery_env(base_url, redis_url, time_scale),
+    )
