@@ -181,7 +181,7 @@ async def _wait(
         finals[index] = event.data
         log.finished(index, event.data)
         done += 1
-        failed += 0 if event.data.is_successful else 1
+        failed += 1 if event.data.is_terminal and not event.data.is_successful else 0
         if bar is not None:
             bar(
                 BulkProgress(
