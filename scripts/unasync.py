@@ -89,10 +89,8 @@ OPTIONAL_RULES = {
     "AsyncIterable",
     "AsyncGenerator",
     "StopAsyncIteration",
-    "AsyncBulkOperations",
     "AsyncEvent",
     "AsyncLock",
-    "AsyncRunWatcher",
     "AsyncSemaphore",
     "AsyncWebhookHandler",
 }
