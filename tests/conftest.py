@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -74,3 +75,12 @@ def no_leaks(request: pytest.FixtureRequest) -> Iterator[None]:
         fds, threads = _leaks(fds_before, threads_before)
     if fds or threads:
         pytest.fail(f"leaked after the test: fds {fds}, threads {threads}", pytrace=False)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Report how many cases the property-based tests ran."""
+    fuzzing = sys.modules.get("tests.fuzzing")
+    if fuzzing is not None and fuzzing.COUNTS:
+        terminalreporter.section("fuzz cases run")
+        for name, n in sorted(fuzzing.COUNTS.items()):
+            terminalreporter.write_line(f"{n:>8}  {name}")
