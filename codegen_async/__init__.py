@@ -1,5 +1,7 @@
 """Async client for the Codegen agent API (``codegen_sync`` is its generated sync twin)."""
 
+from ._bulk import AsyncBulkOperations
+from ._bulktypes import BulkProgress, BulkResult
 from ._cache import CacheStats
 from ._client import AsyncCodegenClient
 from ._decorators import retry_on_error
@@ -8,6 +10,7 @@ from ._health import AsyncHealthMonitor
 from ._health_stats import HealthStatistics
 from ._metrics import ClientStats, GroupStats
 from ._types import NOT_GIVEN, NotGiven
+from ._watch import AsyncRunWatcher, WatchStatistics
 from .config import CodegenConfig, ConfigPresets
 from .errors import (
     APIConnectionError,
@@ -27,6 +30,13 @@ from .errors import (
     ValidationError,
     WaitTimeoutError,
     WebhookVerificationError,
+)
+from .events import (
+    AGENT_RUN_COMPLETED,
+    AGENT_RUN_CREATED,
+    AGENT_RUN_FAILED,
+    AGENT_RUN_STATUS_CHANGED,
+    RunEvent,
 )
 from .models import (
     AgentRun,
@@ -57,6 +67,10 @@ from .webhooks import WebhookEvent, WebhookHandler
 __version__ = "0.1.0"
 
 __all__ = [
+    "AGENT_RUN_COMPLETED",
+    "AGENT_RUN_CREATED",
+    "AGENT_RUN_FAILED",
+    "AGENT_RUN_STATUS_CHANGED",
     "NOT_GIVEN",
     "APIConnectionError",
     "APITimeoutError",
@@ -65,10 +79,14 @@ __all__ = [
     "AgentRunStatus",
     "AgentRunWithLogs",
     "AnalyzeLogsResult",
+    "AsyncBulkOperations",
     "AsyncCodegenClient",
     "AsyncHealthMonitor",
     "AsyncMockCodegenClient",
+    "AsyncRunWatcher",
     "AuthenticationError",
+    "BulkProgress",
+    "BulkResult",
     "CLIRules",
     "CacheStats",
     "CheckSuiteSettings",
@@ -98,6 +116,7 @@ __all__ = [
     "RateLimitError",
     "Repository",
     "ResponseTooLargeError",
+    "RunEvent",
     "ServerError",
     "SetupCommandsResult",
     "SlackConnectToken",
@@ -105,6 +124,7 @@ __all__ = [
     "User",
     "ValidationError",
     "WaitTimeoutError",
+    "WatchStatistics",
     "WebhookEvent",
     "WebhookHandler",
     "WebhookVerificationError",

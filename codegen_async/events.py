@@ -81,12 +81,18 @@ class RunEvent(msgspec.Struct, kw_only=True, frozen=True):
     def __getitem__(self, key: str) -> Any:
         """``event["id"]``, ``event["status"]``: webhook-payload style access.
 
-        Looks at the event's own fields first, then at the run's.
+        Looks at the event's own fields first, then at the run's; ``event["error"]`` is
+        why a failed run failed (``None`` for other events).
         """
         if key in ("type", "id", "timestamp", "previous_status"):
             return getattr(self, key)
         if key == "data":
             return self.data.dict()
+        if key == "error":
+            # What went wrong, for failed runs: the run's result text, else its status.
+            if self.type != AGENT_RUN_FAILED:
+                return None
+            return self.data.result or self.data.status
         data = self.data.dict()
         if key in data:
             return data[key]

@@ -2,6 +2,8 @@
 # Do not edit: changes will be lost.
 """Async client for the Codegen agent API (``codegen_sync`` is its generated sync twin)."""
 
+from ._bulk import BulkOperations
+from ._bulktypes import BulkProgress, BulkResult
 from ._cache import CacheStats
 from ._client import CodegenClient
 from ._decorators import retry_on_error
@@ -10,6 +12,7 @@ from ._health import HealthMonitor
 from ._health_stats import HealthStatistics
 from ._metrics import ClientStats, GroupStats
 from ._types import NOT_GIVEN, NotGiven
+from ._watch import RunWatcher, WatchStatistics
 from .config import CodegenConfig, ConfigPresets
 from .errors import (
     APIConnectionError,
@@ -29,6 +32,13 @@ from .errors import (
     ValidationError,
     WaitTimeoutError,
     WebhookVerificationError,
+)
+from .events import (
+    AGENT_RUN_COMPLETED,
+    AGENT_RUN_CREATED,
+    AGENT_RUN_FAILED,
+    AGENT_RUN_STATUS_CHANGED,
+    RunEvent,
 )
 from .models import (
     AgentRun,
@@ -59,6 +69,10 @@ from .webhooks import WebhookEvent, WebhookHandler
 __version__ = "0.1.0"
 
 __all__ = [
+    "AGENT_RUN_COMPLETED",
+    "AGENT_RUN_CREATED",
+    "AGENT_RUN_FAILED",
+    "AGENT_RUN_STATUS_CHANGED",
     "NOT_GIVEN",
     "APIConnectionError",
     "APITimeoutError",
@@ -68,6 +82,9 @@ __all__ = [
     "AgentRunWithLogs",
     "AnalyzeLogsResult",
     "AuthenticationError",
+    "BulkOperations",
+    "BulkProgress",
+    "BulkResult",
     "CLIRules",
     "CacheStats",
     "CheckSuiteSettings",
@@ -100,6 +117,8 @@ __all__ = [
     "RateLimitError",
     "Repository",
     "ResponseTooLargeError",
+    "RunEvent",
+    "RunWatcher",
     "ServerError",
     "SetupCommandsResult",
     "SlackConnectToken",
@@ -107,6 +126,7 @@ __all__ = [
     "User",
     "ValidationError",
     "WaitTimeoutError",
+    "WatchStatistics",
     "WebhookEvent",
     "WebhookHandler",
     "WebhookVerificationError",
