@@ -172,6 +172,14 @@ def acquire_all(windows: Sequence[SlidingWindow], now: float) -> float:
     """
     if len(windows) == 1:
         return windows[0].try_acquire(now)
+    if len(windows) == 2:  # a group and the overall cap: the common case, unrolled
+        first, second = windows
+        with first._lock, second._lock:
+            wait = max(first._wait(now), second._wait(now))
+            if wait == 0.0:
+                first._take(now)
+                second._take(now)
+            return wait
     locks = [w._lock for w in windows]
     for lock in locks:
         lock.acquire()

@@ -77,9 +77,11 @@ class RateLimiter:
             self._buckets[group].acquire()
             if self._overall_bucket is not None:
                 self._overall_bucket.acquire()
-        wait = acquire_all(windows, monotonic())
-        if wait == 0.0 and not self._leaky:
-            return 0.0
+            wait = acquire_all(windows, monotonic())
+        else:
+            wait = acquire_all(windows, started)
+            if wait == 0.0:
+                return 0.0
         while wait > 0.0:
             sleep(wait)
             wait = acquire_all(windows, monotonic())
