@@ -200,7 +200,7 @@ _PROBE_WINDOWS = 10  # clean windows before trying a level that drew a 429 befor
 
 
 class AdaptiveLimit:
-    """What adaptive mode learned about one group's real limit (pure, not locked).
+    """What adaptive mode learned about one group's real limit (pure, thread-safe).
 
     On a 429 the limit drops to what the window held when the server refused (the
     server's count cannot have been higher), or by a factor of 0.7 when the window held
@@ -210,7 +210,15 @@ class AdaptiveLimit:
     pays about one 429 per ten windows to notice that a limit was raised.
     """
 
-    __slots__ = ("_ceiling", "_last_change", "configured", "decreases", "increases", "limit")
+    __slots__ = (
+        "_ceiling",
+        "_last_change",
+        "_lock",
+        "configured",
+        "decreases",
+        "increases",
+        "limit",
+    )
 
     def __init__(self, configured: int) -> None:
         self.configured = configured
@@ -219,6 +227,7 @@ class AdaptiveLimit:
         self.increases = 0
         self._ceiling: int | None = None  # lowest level known to draw a 429
         self._last_change = -math.inf
+        self._lock = threading.Lock()
 
     @property
     def learned(self) -> bool:
@@ -231,30 +240,32 @@ class AdaptiveLimit:
         Returns the new limit. A 429 to a request sent before the last cut says nothing
         new (it was paced for the old limit) and is ignored.
         """
-        if sent_at < self._last_change:
-            return self.limit
-        failed = self.limit if held <= 0 else min(self.limit, held + 1)
-        self._ceiling = failed if self._ceiling is None else min(self._ceiling, failed)
-        # The server accepted no more than ``held`` in its window; when that says nothing
-        # (the window held the whole limit), back off multiplicatively.
-        new = held if 0 < held < self.limit else math.floor(self.limit * _DECREASE)
-        new = max(1, new)
-        if new < self.limit:
-            self.decreases += 1
-        self.limit = new
-        self._last_change = now
-        return new
+        with self._lock:
+            if sent_at < self._last_change:
+                return self.limit
+            failed = self.limit if held <= 0 else min(self.limit, held + 1)
+            self._ceiling = failed if self._ceiling is None else min(self._ceiling, failed)
+            # The server accepted no more than ``held`` in its window; when that says nothing
+            # (the window held the whole limit), back off multiplicatively.
+            new = held if 0 < held < self.limit else math.floor(self.limit * _DECREASE)
+            new = max(1, new)
+            if new < self.limit:
+                self.decreases += 1
+            self.limit = new
+            self._last_change = now
+            return new
 
     def on_success(self, now: float, window: float) -> int:
         """A request succeeded; after enough clean windows the limit creeps up by one."""
-        if self.limit >= self.configured:
+        with self._lock:
+            if self.limit >= self.configured:
+                return self.limit
+            clean = now - self._last_change
+            probing = self._ceiling is not None and self.limit + 1 >= self._ceiling
+            if clean >= window * (_PROBE_WINDOWS if probing else 1):
+                if probing:
+                    self._ceiling = None  # the old level is tried again; forget it
+                self.limit += 1
+                self.increases += 1
+                self._last_change = now
             return self.limit
-        clean = now - self._last_change
-        probing = self._ceiling is not None and self.limit + 1 >= self._ceiling
-        if clean >= window * (_PROBE_WINDOWS if probing else 1):
-            if probing:
-                self._ceiling = None  # the old level is tried again; forget it
-            self.limit += 1
-            self.increases += 1
-            self._last_change = now
-        return self.limit
