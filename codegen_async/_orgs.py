@@ -15,7 +15,15 @@ from ._bodies import (
     encode,
 )
 from ._types import NOT_GIVEN, NotGiven
-from ._validate import check_id, check_json, check_page, check_pr_state, check_str_list
+from ._validate import (
+    check_count,
+    check_id,
+    check_page,
+    check_pr_state,
+    check_prompt,
+    check_str_list,
+    check_str_map,
+)
 from .errors import ValidationError
 from .models import (
     AnalyzeLogsResult,
@@ -170,17 +178,19 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
     ) -> Any:
         """Update the settings given (the others keep their values)."""
         org, repo = self._org(org_id), check_id("repo_id", repo_id)
-        if check_retry_count is not None and (
-            not isinstance(check_retry_count, int) or check_retry_count < 0
-        ):
-            raise ValidationError("check_retry_count must be a non-negative integer")
         body = CheckSuiteSettingsBody(
-            check_retry_count=check_retry_count,
+            check_retry_count=None
+            if check_retry_count is None
+            else check_count("check_retry_count", check_retry_count),
             ignored_checks=None
             if ignored_checks is None
             else check_str_list("ignored_checks", ignored_checks),
-            check_retry_counts=check_json("check_retry_counts", check_retry_counts),
-            custom_prompts=check_json("custom_prompts", custom_prompts),
+            check_retry_counts=None
+            if check_retry_counts is None
+            else check_str_map("check_retry_counts", check_retry_counts, int),
+            custom_prompts=None
+            if custom_prompts is None
+            else check_str_map("custom_prompts", custom_prompts, str),
             high_priority_apps=None
             if high_priority_apps is None
             else check_str_list("high_priority_apps", high_priority_apps),
@@ -230,7 +240,9 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
         """Start an agent that generates setup commands for a repository (5 per minute)."""
         org = self._org(org_id)
         body = GenerateSetupCommandsBody(
-            repo_id=check_id("repo_id", repo_id), prompt=prompt, trigger_source=trigger_source
+            repo_id=check_id("repo_id", repo_id),
+            prompt=None if prompt is None else check_prompt(prompt),
+            trigger_source=check_prompt(trigger_source, "trigger_source"),
         )
         return await self._transport.request(
             "POST",

@@ -12,9 +12,12 @@ from ._base import AsyncBaseClient
 from ._bodies import CreateAgentRunBody, ResumeAgentRunBody, StopAgentRunBody, encode
 from ._types import NOT_GIVEN, NotGiven
 from ._validate import (
+    check_bool,
+    check_count,
     check_id,
     check_json,
     check_page,
+    check_positive,
     check_prompt,
     check_skip_limit,
     check_source_type,
@@ -99,7 +102,7 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
             "GET",
             f"/v1/organizations/{org}/agent/run/{run}",
             _RUN,
-            cache=cache,
+            cache=check_bool("cache", cache),
             cache_forever=_finished,
             **self._opts(timeout, max_retries),
         )
@@ -123,6 +126,7 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
         org = self._org(org_id)
         skip, limit = check_page(page, per_page)
         opts = self._opts(timeout, max_retries)
+        cache = check_bool("cache", cache)
         return await self._list_runs(
             org, skip, limit, user_id=user_id, source_type=source_type, cache=cache, opts=opts
         )
@@ -170,10 +174,10 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
         """
         org = self._org(org_id)
         wanted = normalize_statuses(status)
-        check_skip_limit(0, per_page)
+        check_page(1, per_page)
         check_source_type(source_type)
-        if max_items is not None and (not isinstance(max_items, int) or max_items < 0):
-            raise ValidationError(f"max_items must be a non-negative integer, got {max_items!r}")
+        if max_items is not None:
+            check_count("max_items", max_items)
         yielded, skip, previous = 0, 0, frozenset[int]()
         while max_items is None or yielded < max_items:
             page = await self._list_runs(
@@ -280,6 +284,7 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
         org = self._org(org_id)
         run = check_id("run_id", run_id)
         skip, limit = check_skip_limit(skip, limit)
+        reverse = check_bool("reverse", reverse)
         query = {"skip": skip, "limit": limit, "reverse": "true" if reverse else "false"}
         return await self._transport.request(
             "GET",
@@ -295,6 +300,7 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
         self, org_id: int | None = None, run_id: int | None = None, *, reverse: bool = False
     ) -> AsyncIterator[AgentRunLog]:
         """Every log entry of a run, page by page (chronological unless ``reverse``)."""
+        reverse = check_bool("reverse", reverse)
         skip = 0
         while True:
             page = await self.get_agent_run_logs(org_id, run_id, skip=skip, reverse=reverse)
@@ -320,9 +326,10 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
         :class:`WaitTimeoutError` (with ``.last_run``) after ``timeout`` seconds.
         """
         org, run = self._org(org_id), check_id("run_id", run_id)
+        timeout = check_positive("timeout", timeout)
         interval = self.config.poll_interval if poll_interval is None else poll_interval
-        if not timeout > 0 or not interval > 0:
-            raise ValidationError("timeout and poll_interval must be positive")
+        interval = check_positive("poll_interval", interval)
+        max_poll_interval = check_positive("max_poll_interval", max_poll_interval)
         deadline = monotonic() + timeout
         last: AgentRun | None = None
         while True:

@@ -5,7 +5,7 @@ Each raises :class:`~codegen_async.errors.ValidationError` naming the argument.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import msgspec
@@ -14,14 +14,18 @@ from .errors import ValidationError
 from .models import ACTIVE_STATUSES, PAUSED_STATUSES, TERMINAL_STATUSES, PRState, SourceType
 
 __all__ = [
+    "check_bool",
+    "check_count",
     "check_id",
     "check_json",
     "check_page",
+    "check_positive",
     "check_pr_state",
     "check_prompt",
     "check_skip_limit",
     "check_source_type",
     "check_str_list",
+    "check_str_map",
     "normalize_statuses",
 ]
 
@@ -66,18 +70,55 @@ def check_skip_limit(skip: Any, limit: Any) -> tuple[int, int]:
     return skip, limit
 
 
+def check_bool(name: str, value: Any) -> bool:
+    """``True`` or ``False`` (not a truthy string such as ``"no"``)."""
+    if not isinstance(value, bool):
+        raise ValidationError(f"{name} must be True or False, got {value!r:.40}")
+    return value
+
+
+def check_positive(name: str, value: Any) -> float:
+    """A number > 0 (seconds); NaN and booleans are refused."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ValidationError(f"{name} must be a positive number, got {value!r:.40}")
+    return float(value)
+
+
+def check_count(name: str, value: Any) -> int:
+    """An integer >= 0."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError(f"{name} must be a non-negative integer, got {value!r:.40}")
+    return value
+
+
 def check_json(name: str, value: Any) -> Any:
     """A value that serialises to JSON (metadata, settings)."""
     try:
         msgspec.json.encode(value)
     except (TypeError, msgspec.EncodeError, OverflowError, ValueError) as exc:
         raise ValidationError(f"{name} must be JSON-serialisable: {exc}") from None
+    except RecursionError:  # a structure that contains itself
+        raise ValidationError(f"{name} must be JSON-serialisable: it nests too deeply") from None
     return value
+
+
+def check_str_map(name: str, value: Any, kind: type) -> dict[str, Any]:
+    """A dict from strings to ``kind`` values (``int`` ones must be >= 0)."""
+    if not isinstance(value, Mapping):
+        raise ValidationError(f"{name} must be a dict, got {type(value).__name__}")
+    for key, item in value.items():
+        ok = isinstance(item, kind) and not isinstance(item, bool)
+        if not isinstance(key, str) or not ok or (kind is int and item < 0):
+            want = "non-negative integers" if kind is int else "strings"
+            raise ValidationError(
+                f"{name} must map strings to {want}, got {key!r:.40}: {item!r:.40}"
+            )
+    return dict(value)
 
 
 def check_str_list(name: str, value: Any) -> list[str]:
     """A list of strings (``images``, check names)."""
-    if isinstance(value, str) or not isinstance(value, Iterable):
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
         raise ValidationError(f"{name} must be a list of strings")
     items = list(value)
     if not all(isinstance(v, str) for v in items):
@@ -109,6 +150,10 @@ def normalize_statuses(status: str | Iterable[str] | None) -> frozenset[str] | N
     """Status filter values, upper-cased, with the docs' spellings mapped (``completed``)."""
     if status is None:
         return None
+    if not isinstance(status, str) and (
+        isinstance(status, bytes | Mapping) or not isinstance(status, Iterable)
+    ):
+        raise ValidationError(f"status must be a string or a list of strings, got {status!r:.40}")
     values = [status] if isinstance(status, str) else list(status)
     result = set()
     for value in values:

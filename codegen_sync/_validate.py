@@ -3,25 +3,33 @@
 """Re-exports :mod:`codegen_async._validate`: the very same objects, shared by both packages."""
 
 from codegen_async._validate import (
+    check_bool,
+    check_count,
     check_id,
     check_json,
     check_page,
+    check_positive,
     check_pr_state,
     check_prompt,
     check_skip_limit,
     check_source_type,
     check_str_list,
+    check_str_map,
     normalize_statuses,
 )
 
 __all__ = [
+    "check_bool",
+    "check_count",
     "check_id",
     "check_json",
     "check_page",
+    "check_positive",
     "check_pr_state",
     "check_prompt",
     "check_skip_limit",
     "check_source_type",
     "check_str_list",
+    "check_str_map",
     "normalize_statuses",
 ]
