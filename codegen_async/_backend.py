@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "IS_ASYNC",
-    "Job",
     "WANTED_HEADERS",
     "AsyncEvent",
     "AsyncHTTPBackend",
@@ -41,6 +40,7 @@ __all__ = [
     "AsyncRedisConnector",
     "AsyncSemaphore",
     "CancelledError",
+    "Job",
     "background_task",
     "gather_bounded",
     "monotonic",

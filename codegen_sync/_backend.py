@@ -33,11 +33,11 @@ from codegen_async.errors import (
 
 __all__ = [
     "IS_ASYNC",
-    "Job",
     "WANTED_HEADERS",
     "CancelledError",
     "Event",
     "HTTPBackend",
+    "Job",
     "LeakyBucket",
     "Lock",
     "RedisConnector",

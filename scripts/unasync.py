@@ -61,8 +61,6 @@ RULES = {
     "AsyncRateLimiter": "RateLimiter",
     "AsyncRedisConnector": "RedisConnector",
     "AsyncRedisRateLimiter": "RedisRateLimiter",
-    "AsyncRedisConnector": "RedisConnector",
-    "AsyncRedisRateLimiter": "RedisRateLimiter",
     "AsyncRunWatcher": "RunWatcher",
     "AsyncSharedBulkJob": "SharedBulkJob",
     "AsyncSemaphore": "Semaphore",
