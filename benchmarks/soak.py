@@ -33,7 +33,7 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from codegen_async import AsyncCodegenClient, CodegenConfig
+from codegen_async import AsyncCodegenClient, CodegenConfig, CodegenError
 from codegen_async._bulktypes import BulkResult, describe_error
 from codegen_async.config import DEFAULT_RATE_LIMITS
 from codegen_async.emulator import EmulatorConfig, FaultConfig, serve_in_thread
@@ -170,7 +170,13 @@ async def soak(
     stats: dict[str, Any] = {}
     async with AsyncCodegenClient(config) as client:
         started = time.perf_counter()
-        results = await client.bulk_create_agent_runs(org_id, configs, concurrency)
+        bulk = client.bulk_operations(max_concurrent=concurrency)
+        try:
+            results = await bulk.create_agent_runs(org_id, configs)
+        except CodegenError as exc:
+            # The job itself failed: reconcile what it recorded, and say why it stopped.
+            results = bulk.results
+            stats["job_error"] = describe_error(exc)[:160]
         stats["create_seconds"] = round(time.perf_counter() - started, 2)
         if wait:
             ids = [r.data.id for r in results if r.success and r.data is not None]
@@ -244,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {name:<{width}}  {value}")
         for name, value in stats.items():
             print(f"  {name:<{width}}  {value}")
-    bad = table.duplicates or table.lost or table.failed_but_created
+    bad = table.duplicates or table.lost or table.failed_but_created or "job_error" in stats
     return 1 if bad else 0
 
 
