@@ -9,6 +9,7 @@ from ._dependency import get_codegen_client
 from ._health import AsyncHealthMonitor
 from ._health_stats import HealthStatistics
 from ._metrics import ClientStats, GroupStats
+from ._ratestatus import GroupLimitStatus, RateLimitStatus
 from ._types import NOT_GIVEN, NotGiven
 from ._watch import AsyncRunWatcher, WatchStatistics
 from .config import CodegenConfig, ConfigPresets
@@ -99,6 +100,7 @@ __all__ = [
     "DecodeError",
     "EditPRResult",
     "GithubPullRequest",
+    "GroupLimitStatus",
     "GroupStats",
     "HealthStatistics",
     "IntegrationStatus",
@@ -114,6 +116,7 @@ __all__ = [
     "PaymentRequiredError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RateLimitStatus",
     "Repository",
     "ResponseTooLargeError",
     "RunEvent",

@@ -196,16 +196,15 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
             else check_str_list("high_priority_apps", high_priority_apps),
         )
         path = f"/v1/organizations/{org}/repos/check-suite-settings"
-        result = await self._transport.request(
+        return await self._transport.request(
             "PUT",
             path,
             _ANY,
             query={"repo_id": repo},
             body=encode(body),
             **self._opts(timeout, NOT_GIVEN),
+            invalidates=path,
         )
-        self._transport.invalidate(path)
-        return result
 
     async def edit_pull_request(
         self,
@@ -222,11 +221,15 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
         path = f"/v1/organizations/{org}/prs/{pr}"
         if repo_id is not None:
             path = f"/v1/organizations/{org}/repos/{check_id('repo_id', repo_id)}/prs/{pr}"
-        result = await self._transport.request(
-            "PATCH", path, _EDIT_PR, group="pr_edit", body=body, **self._opts(timeout, NOT_GIVEN)
+        return await self._transport.request(
+            "PATCH",
+            path,
+            _EDIT_PR,
+            group="pr_edit",
+            body=body,
+            invalidates=f"/v1/organizations/{org}/agent/run",
+            **self._opts(timeout, NOT_GIVEN),
         )
-        self._transport.invalidate(f"/v1/organizations/{org}/agent/run")
-        return result
 
     async def generate_setup_commands(
         self,
@@ -251,6 +254,7 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
             group="setup_commands",
             body=encode(body),
             idempotent=False,
+            invalidates=f"/v1/organizations/{org}/agent/runs",  # it starts a run
             **self._opts(timeout, NOT_GIVEN),
         )
 
@@ -269,6 +273,7 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
             _ANALYZE,
             group="log_analysis",
             idempotent=False,
+            invalidates=f"/v1/organizations/{org}/agent/runs",  # it starts a run
             **self._opts(timeout, NOT_GIVEN),
         )
 
@@ -316,15 +321,14 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
         org = self._org(org_id)
         if not isinstance(provider, str) or not provider:
             raise ValidationError("provider must be a non-empty string")
-        result = await self._transport.request(
+        return await self._transport.request(
             "POST",
             "/v1/oauth/tokens/revoke",
             _ANY,
             query={"provider": provider, "org_id": org},
             **self._opts(timeout, NOT_GIVEN),
+            invalidates="/v1/oauth/tokens/status",
         )
-        self._transport.invalidate("/v1/oauth/tokens/status")
-        return result
 
     async def generate_slack_connect_token(
         self, org_id: int | None = None, *, timeout: _Timeout = NOT_GIVEN

@@ -74,7 +74,7 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
             agent_type=_agent_type(agent_type),
         )
         path = f"/v1/organizations/{org}/agent/run"
-        run = await self._transport.request(
+        return await self._transport.request(
             "POST",
             path,
             _RUN,
@@ -82,9 +82,8 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
             body=encode(body),
             idempotent=False,
             **self._opts(timeout, max_retries),
+            invalidates=f"/v1/organizations/{org}/agent/runs",
         )
-        self._transport.invalidate(f"/v1/organizations/{org}/agent/runs")
-        return run
 
     async def get_agent_run(
         self,
@@ -213,16 +212,15 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
             prompt=check_prompt(prompt),
             images=check_str_list("images", images) if images is not None else None,
         )
-        run = await self._transport.request(
+        return await self._transport.request(
             "POST",
             f"/v1/organizations/{org}/agent/run/resume",
             _RUN,
             body=encode(body),
             idempotent=False,
             **self._opts(timeout, max_retries),
+            invalidates=f"/v1/organizations/{org}/agent/run",
         )
-        self._transport.invalidate(f"/v1/organizations/{org}/agent/run")
-        return run
 
     async def ban_agent_run(
         self, org_id: int | None = None, run_id: int | None = None, **options: Any
@@ -259,15 +257,14 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
             before_card_order_id=_optional_str("before_card_order_id", before_card_order_id),
             after_card_order_id=_optional_str("after_card_order_id", after_card_order_id),
         )
-        result = await self._transport.request(
+        return await self._transport.request(
             "POST",
             f"/v1/organizations/{org}/agent/run/{action}",
             _ANY,
             body=encode(body),
             **self._opts(timeout, max_retries),
+            invalidates=f"/v1/organizations/{org}/agent/run",
         )
-        self._transport.invalidate(f"/v1/organizations/{org}/agent/run")
-        return result
 
     async def get_agent_run_logs(
         self,

@@ -11,6 +11,7 @@ from ._dependency import get_codegen_client
 from ._health import HealthMonitor
 from ._health_stats import HealthStatistics
 from ._metrics import ClientStats, GroupStats
+from ._ratestatus import GroupLimitStatus, RateLimitStatus
 from ._types import NOT_GIVEN, NotGiven
 from ._watch import RunWatcher, WatchStatistics
 from .config import CodegenConfig, ConfigPresets
@@ -98,6 +99,7 @@ __all__ = [
     "DecodeError",
     "EditPRResult",
     "GithubPullRequest",
+    "GroupLimitStatus",
     "GroupStats",
     "HealthMonitor",
     "HealthStatistics",
@@ -115,6 +117,7 @@ __all__ = [
     "PaymentRequiredError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RateLimitStatus",
     "Repository",
     "ResponseTooLargeError",
     "RunEvent",

@@ -70,11 +70,7 @@ class BaseClient:
 
     def get_stats(self) -> ClientStats:
         """Request metrics: totals, success and error rates, latency percentiles, per group."""
-        cache = self._transport.cache
-        return self._transport.metrics.snapshot(
-            time_waiting=self._transport.limiter.time_waiting,
-            cache_hit_rate=cache.stats().hit_rate if cache is not None else 0.0,
-        )
+        return self._transport.metrics.snapshot()
 
     def reset_stats(self) -> None:
         """Set every request counter back to zero."""

@@ -456,7 +456,8 @@ class _Runner:
         self.tally = Tally(total, monotonic(), self._waited())
 
     def _waited(self) -> float:
-        return self._client.get_stats().time_waiting_for_rate_limit
+        # The limiter's lifetime total (get_stats() would be reset by reset_stats()).
+        return self._client.get_rate_limit_status().time_waiting
 
     def run(self, jobs: list[Job[None]], concurrency: int) -> None:
         if jobs:

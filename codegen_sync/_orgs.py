@@ -198,16 +198,15 @@ class OrganizationsAPI(BaseClient):
             else check_str_list("high_priority_apps", high_priority_apps),
         )
         path = f"/v1/organizations/{org}/repos/check-suite-settings"
-        result = self._transport.request(
+        return self._transport.request(
             "PUT",
             path,
             _ANY,
             query={"repo_id": repo},
             body=encode(body),
             **self._opts(timeout, NOT_GIVEN),
+            invalidates=path,
         )
-        self._transport.invalidate(path)
-        return result
 
     def edit_pull_request(
         self,
@@ -224,11 +223,15 @@ class OrganizationsAPI(BaseClient):
         path = f"/v1/organizations/{org}/prs/{pr}"
         if repo_id is not None:
             path = f"/v1/organizations/{org}/repos/{check_id('repo_id', repo_id)}/prs/{pr}"
-        result = self._transport.request(
-            "PATCH", path, _EDIT_PR, group="pr_edit", body=body, **self._opts(timeout, NOT_GIVEN)
+        return self._transport.request(
+            "PATCH",
+            path,
+            _EDIT_PR,
+            group="pr_edit",
+            body=body,
+            invalidates=f"/v1/organizations/{org}/agent/run",
+            **self._opts(timeout, NOT_GIVEN),
         )
-        self._transport.invalidate(f"/v1/organizations/{org}/agent/run")
-        return result
 
     def generate_setup_commands(
         self,
@@ -253,6 +256,7 @@ class OrganizationsAPI(BaseClient):
             group="setup_commands",
             body=encode(body),
             idempotent=False,
+            invalidates=f"/v1/organizations/{org}/agent/runs",  # it starts a run
             **self._opts(timeout, NOT_GIVEN),
         )
 
@@ -271,6 +275,7 @@ class OrganizationsAPI(BaseClient):
             _ANALYZE,
             group="log_analysis",
             idempotent=False,
+            invalidates=f"/v1/organizations/{org}/agent/runs",  # it starts a run
             **self._opts(timeout, NOT_GIVEN),
         )
 
@@ -318,15 +323,14 @@ class OrganizationsAPI(BaseClient):
         org = self._org(org_id)
         if not isinstance(provider, str) or not provider:
             raise ValidationError("provider must be a non-empty string")
-        result = self._transport.request(
+        return self._transport.request(
             "POST",
             "/v1/oauth/tokens/revoke",
             _ANY,
             query={"provider": provider, "org_id": org},
             **self._opts(timeout, NOT_GIVEN),
+            invalidates="/v1/oauth/tokens/status",
         )
-        self._transport.invalidate("/v1/oauth/tokens/status")
-        return result
 
     def generate_slack_connect_token(
         self, org_id: int | None = None, *, timeout: _Timeout = NOT_GIVEN

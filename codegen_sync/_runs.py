@@ -76,7 +76,7 @@ class AgentRunsAPI(BaseClient):
             agent_type=_agent_type(agent_type),
         )
         path = f"/v1/organizations/{org}/agent/run"
-        run = self._transport.request(
+        return self._transport.request(
             "POST",
             path,
             _RUN,
@@ -84,9 +84,8 @@ class AgentRunsAPI(BaseClient):
             body=encode(body),
             idempotent=False,
             **self._opts(timeout, max_retries),
+            invalidates=f"/v1/organizations/{org}/agent/runs",
         )
-        self._transport.invalidate(f"/v1/organizations/{org}/agent/runs")
-        return run
 
     def get_agent_run(
         self,
@@ -215,16 +214,15 @@ class AgentRunsAPI(BaseClient):
             prompt=check_prompt(prompt),
             images=check_str_list("images", images) if images is not None else None,
         )
-        run = self._transport.request(
+        return self._transport.request(
             "POST",
             f"/v1/organizations/{org}/agent/run/resume",
             _RUN,
             body=encode(body),
             idempotent=False,
             **self._opts(timeout, max_retries),
+            invalidates=f"/v1/organizations/{org}/agent/run",
         )
-        self._transport.invalidate(f"/v1/organizations/{org}/agent/run")
-        return run
 
     def ban_agent_run(
         self, org_id: int | None = None, run_id: int | None = None, **options: Any
@@ -261,15 +259,14 @@ class AgentRunsAPI(BaseClient):
             before_card_order_id=_optional_str("before_card_order_id", before_card_order_id),
             after_card_order_id=_optional_str("after_card_order_id", after_card_order_id),
         )
-        result = self._transport.request(
+        return self._transport.request(
             "POST",
             f"/v1/organizations/{org}/agent/run/{action}",
             _ANY,
             body=encode(body),
             **self._opts(timeout, max_retries),
+            invalidates=f"/v1/organizations/{org}/agent/run",
         )
-        self._transport.invalidate(f"/v1/organizations/{org}/agent/run")
-        return result
 
     def get_agent_run_logs(
         self,

@@ -93,11 +93,14 @@ class Transport:
         max_retries: int | None = None,
         cache: bool = True,
         cache_forever: Any = None,
+        invalidates: str | None = None,
     ) -> T:
         """Send one API call and decode its 2xx body with ``decoder``.
 
         ``cache_forever`` is an optional predicate on the decoded value: when it holds,
-        the entry never expires (a finished agent run never changes).
+        the entry never expires (a finished agent run never changes). ``invalidates`` is
+        a path prefix whose cached answers this call (a write) makes stale; they are
+        dropped whatever the outcome, since a failed write may still have happened.
         """
         url = self._base + path
         if query:
@@ -113,15 +116,19 @@ class Transport:
                     return self._decode(decoder, hit, method, url, 200)
             # Read before sending: a write that invalidates meanwhile makes this stale.
             generation = store.generation
-        response = self._send(
-            method,
-            url,
-            group=group,
-            body=body,
-            idempotent=idempotent,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        try:
+            response = self._send(
+                method,
+                url,
+                group=group,
+                body=body,
+                idempotent=idempotent,
+                timeout=timeout,
+                max_retries=max_retries,
+            )
+        finally:
+            if invalidates is not None:
+                self.invalidate(invalidates)
         value = self._decode(decoder, response.body, method, url, response.status)
         if store is not None:
             forever = bool(cache_forever(value)) if cache_forever is not None else False
