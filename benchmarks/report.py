@@ -137,6 +137,35 @@ def _http_table(workload: str, summary: dict[str, Any], status: dict[str, str]) 
     return lines
 
 
+def _compact(summary: dict[str, Any]) -> list[str]:
+    """One table, every contender and workload: the one to quote in the README."""
+    workloads = [w for w in WORKLOADS if w in summary]
+    if not workloads:
+        return []
+    head = " | ".join(f"{w} req/s | x raw" for w in workloads)
+    lines = [
+        "### Summary (median req/s; x raw = paired ratio to the raw stack)",
+        "",
+        f"| contender | {head} | CPU s / 1k {workloads[0]} |",
+        "|---|" + "---:|---:|" * len(workloads) + "---:|",
+    ]
+    for contender in CONTENDERS:
+        cells = []
+        for w in workloads:
+            entry = summary[w].get(contender.key)
+            if entry is None:
+                cells += ["-", "-"]
+                continue
+            raw = "raw" if contender.is_baseline else _ratio(entry.get("rps_x_raw"))
+            cells += [_num(entry["rps"]["median"]), raw]
+        first = summary[workloads[0]].get(contender.key)
+        if first is None and all(c == "-" for c in cells):
+            continue
+        cpu = f"{first['cpu_per_1k']['median']:.3f}" if first else "-"
+        lines.append(f"| {contender.key} | {' | '.join(cells)} | {cpu} |")
+    return [*lines, ""]
+
+
 def _machine(m: dict[str, Any]) -> list[str]:
     versions = ", ".join(f"{k} {v}" for k, v in m["versions"].items())
     return [
@@ -261,7 +290,10 @@ def _fmt_ratio(r: dict[str, float] | None) -> str:
 def markdown(results: dict[str, Any]) -> str:
     """The whole report as Markdown."""
     cfg = results["config"]
-    lines = ["# codegen-client benchmarks", "", *_machine(results["machine"]), ""]
+    title = "# codegen-client benchmarks"
+    if cfg.get("quick"):
+        title += " (quick smoke run: short samples, one round; not for quoting)"
+    lines = [title, "", *_machine(results["machine"]), ""]
     lines.append(
         f"{cfg['rounds']} interleaved rounds; each sample is a fresh process timing about "
         f"{cfg['seconds']} s of requests after a warm-up, against the lean server on 127.0.0.1. "
@@ -273,6 +305,7 @@ def markdown(results: dict[str, Any]) -> str:
     lines.append("")
     if results.get("targets"):
         lines += _targets(results["targets"])
+    lines += _compact(results["summary"])
     status = results.get("status", {})
     for workload in WORKLOADS:
         if workload in results["summary"]:

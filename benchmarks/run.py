@@ -17,6 +17,7 @@ import json
 import math
 import os
 import shlex
+import signal
 import sys
 import time
 from pathlib import Path
@@ -67,10 +68,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="re-run a sample if other processes used more than this many cores (default 0.25)",
     )
     p.add_argument("--retries", type=int, help="re-runs per noisy sample (default 2; quick 0)")
-    p.add_argument("--out", type=Path, default=RESULTS, help="directory for latest.json/.md")
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="directory for latest.json/.md (default benchmarks/results; --quick: "
+        "benchmarks/results/quick.tmp, git-ignored, so a smoke run never replaces the "
+        "committed full results)",
+    )
     args = p.parse_args(argv)
     args.rounds = args.rounds or (1 if args.quick else 5)
     args.seconds = args.seconds or (0.2 if args.quick else 0.8)
+    if args.out is None:
+        args.out = RESULTS / "quick.tmp" if args.quick else RESULTS
     if args.retries is None:
         args.retries = 0 if args.quick else 2
     args.stream_runs = args.stream_runs or (100_000 if args.quick else 1_000_000)
@@ -287,7 +296,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 if __name__ == "__main__":
+    # Ctrl-C and SIGTERM both unwind through ``managed_children``, which stops every child.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         sys.exit(main())
     except KeyboardInterrupt:
