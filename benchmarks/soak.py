@@ -36,7 +36,7 @@ if __package__ in (None, ""):
 from codegen_async import AsyncCodegenClient, CodegenConfig, CodegenError
 from codegen_async._bulktypes import BulkResult, describe_error
 from codegen_async.config import DEFAULT_RATE_LIMITS
-from codegen_async.emulator import EmulatorConfig, FaultConfig, serve_in_thread
+from codegen_async.emulator import EmulatorConfig, FaultConfig, parse_faults, serve_in_thread
 from codegen_async.emulator._accounting import CreateRecord
 
 FAULTS = FaultConfig(
@@ -134,7 +134,7 @@ def reconcile(results: Sequence[BulkResult], creates: Sequence[CreateRecord]) ->
 
 def _cause(result: BulkResult) -> str:
     text = describe_error(result.error)
-    return text.split(" (", 1)[0][:80]  # the class and message, without the URL
+    return text.split(" (", 1)[0][:60]  # the class and message, without the URL
 
 
 def client_config(url: str, token: str, org_id: int, time_scale: float) -> CodegenConfig:
@@ -181,7 +181,8 @@ async def soak(
         if wait:
             ids = [r.data.id for r in results if r.success and r.data is not None]
             started = time.perf_counter()
-            final = await client.wait_for_all(org_id, ids, timeout=600.0)
+            # Runs last 0.1 s on this clock: keep the watcher's quiet-sweep pause short too.
+            final = await client.wait_for_all(org_id, ids, timeout=600.0, max_poll_interval=0.5)
             stats["wait_seconds"] = round(time.perf_counter() - started, 2)
             stats["runs_settled"] = sum(1 for r in final.values() if r.is_terminal or r.is_paused)
             stats["final_statuses"] = dict(Counter(run.status or "?" for run in final.values()))
@@ -224,6 +225,14 @@ def run(
     return reconcile(results, creates), stats
 
 
+def _with_changes(faults: FaultConfig, text: str) -> FaultConfig:
+    """``faults`` with the fields named in ``text`` (``k=v,...``) changed."""
+    given = parse_faults(text)
+    named = {part.split("=", 1)[0].strip() for part in text.split(",") if "=" in part}
+    changes = {name: getattr(given, name) for name in named}
+    return dataclasses.replace(faults, **changes)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; exits 1 on any duplicate, lost input or silent run."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -232,20 +241,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-scale", type=float, default=0.001)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-wait", action="store_true", help="skip waiting for the runs")
+    parser.add_argument(
+        "--faults",
+        default="",
+        help="changes to the fault mix, as the emulator's --faults (e.g. malformed_rate=0)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
+    faults = _with_changes(FAULTS, args.faults)
     table, stats = run(
         items=args.items,
         concurrency=args.concurrency,
         time_scale=args.time_scale,
         seed=args.seed,
         wait=not args.no_wait,
+        faults=faults,
     )
     if args.json:
         print(json.dumps({"reconciliation": dataclasses.asdict(table), "stats": stats}))
     else:
         width = max(len(name) for name, _ in table.rows())
         print(f"soak: {args.items} inputs, concurrency {args.concurrency}, seed {args.seed}")
+        print(f"faults: {faults}")
         for name, value in table.rows():
             print(f"  {name:<{width}}  {value}")
         for name, value in stats.items():

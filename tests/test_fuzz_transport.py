@@ -113,7 +113,8 @@ def locations(port: int) -> st.SearchStrategy[str | None]:
         path.map(lambda p: "/" + p.lstrip("/")),
         path.map(lambda p: f"http://127.0.0.1:{port}/" + p),
         path.map(lambda p: f"http://localhost:{port}/" + p),
-        st.sampled_from(["", " ", "?only=query", "#frag", "http://127.0.0.1:99999/", "https:"]),
+        # Malformed targets that still raise ValueError are pinned by the xfail test below.
+        st.sampled_from(["", " ", "?only=query", "#frag", "https:", "http://127.0.0.1:0/"]),
     )
 
 
@@ -299,12 +300,15 @@ def test_bodies_over_the_cap_are_refused(
 @pytest.mark.xfail(
     strict=True,
     raises=ValueError,
-    reason="_transport._join (urljoin) raises ValueError on a malformed Location",
+    reason="_transport._follow lets ValueError out: urljoin on 'http://[::1', yarl on port 99999",
 )
-def test_a_malformed_redirect_target_is_our_error(server: ScriptedServer, clients: Clients) -> None:
-    """A redirect to ``http://[::1`` (not a URL) ends in a CodegenError."""
+@pytest.mark.parametrize("location", ["http://[::1", "http://127.0.0.1:99999/"])
+def test_a_malformed_redirect_target_is_our_error(
+    server: ScriptedServer, clients: Clients, location: str
+) -> None:
+    """A redirect to something that is not a URL ends in a CodegenError."""
     server.reply = build_answer(
-        302, reason="Found", content_type=None, framing="length", location="http://[::1", body=b""
+        302, reason="Found", content_type=None, framing="length", location=location, body=b""
     )
     outcomes = clients.call("get_current_user", {})
     assert all(isinstance(o, CodegenError) for o in outcomes)
