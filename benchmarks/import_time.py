@@ -22,8 +22,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 TARGETS: dict[str, str] = {
-    "codegen_sync": "import codegen_sync",
-    "codegen_async": "import codegen_async",
+    # The package __init__ is lazy (PEP 562), so a bare `import codegen_sync` proves little:
+    # the target is what a program does, importing the client class.
+    "codegen_sync": "from codegen_sync import CodegenClient",
+    "codegen_async": "from codegen_async import AsyncCodegenClient",
+    "codegen_sync (package only)": "import codegen_sync",
     "urllib3 + msgspec": "import urllib3, msgspec",
     "urllib3": "import urllib3",
     "msgspec": "import msgspec",

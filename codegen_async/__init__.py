@@ -1,71 +1,150 @@
-"""Async client for the Codegen agent API (``codegen_sync`` is its generated sync twin)."""
+"""Python client for the Codegen agent API, with a local emulator of the API.
 
-from ._bulk import AsyncBulkOperations
-from ._bulktypes import BulkProgress, BulkResult
-from ._cache import CacheStats
-from ._client import AsyncCodegenClient
-from ._decorators import retry_on_error
-from ._dependency import get_codegen_client
-from ._health import AsyncHealthMonitor
-from ._health_stats import HealthStatistics
-from ._metrics import ClientStats, GroupStats
-from ._ratestatus import GroupLimitStatus, RateLimitStatus
-from ._types import NOT_GIVEN, NotGiven
-from ._watch import AsyncRunWatcher, WatchStatistics
-from .config import CodegenConfig, ConfigPresets
-from .errors import (
-    APIConnectionError,
-    APITimeoutError,
-    AuthenticationError,
-    CodegenAPIError,
-    CodegenError,
-    ConfigurationError,
-    DecodeError,
-    NotFoundError,
-    OutcomeUnknownError,
-    PaymentRequiredError,
-    PermissionDeniedError,
-    RateLimitError,
-    ResponseTooLargeError,
-    ServerError,
-    ValidationError,
-    WaitTimeoutError,
-    WebhookVerificationError,
-)
-from .events import (
-    AGENT_RUN_COMPLETED,
-    AGENT_RUN_CREATED,
-    AGENT_RUN_FAILED,
-    AGENT_RUN_STATUS_CHANGED,
-    RunEvent,
-)
-from .models import (
-    AgentRun,
-    AgentRunLog,
-    AgentRunStatus,
-    AgentRunWithLogs,
-    AnalyzeLogsResult,
-    CheckSuiteSettings,
-    CLIRules,
-    EditPRResult,
-    GithubPullRequest,
-    IntegrationStatus,
-    OAuthProvider,
-    Organization,
-    OrganizationIntegrations,
-    OrganizationSettings,
-    Page,
-    PRState,
-    Repository,
-    SetupCommandsResult,
-    SlackConnectToken,
-    SourceType,
-    User,
-)
-from .testing._mock import AsyncMockCodegenClient
-from .webhooks import WebhookEvent, WebhookHandler
+Public names are imported on first use (PEP 562), so that importing one piece, or
+``codegen_sync`` (which shares the pure modules), does not load the whole package.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._bulk import AsyncBulkOperations
+    from ._bulktypes import BulkProgress, BulkResult
+    from ._cache import CacheStats
+    from ._client import AsyncCodegenClient
+    from ._decorators import retry_on_error
+    from ._dependency import get_codegen_client
+    from ._health import AsyncHealthMonitor
+    from ._health_stats import HealthStatistics
+    from ._metrics import ClientStats, GroupStats
+    from ._ratestatus import GroupLimitStatus, RateLimitStatus
+    from ._types import NOT_GIVEN, NotGiven
+    from ._watch import AsyncRunWatcher, WatchStatistics
+    from .config import CodegenConfig, ConfigPresets
+    from .errors import (
+        APIConnectionError,
+        APITimeoutError,
+        AuthenticationError,
+        CodegenAPIError,
+        CodegenError,
+        ConfigurationError,
+        DecodeError,
+        NotFoundError,
+        OutcomeUnknownError,
+        PaymentRequiredError,
+        PermissionDeniedError,
+        RateLimitError,
+        ResponseTooLargeError,
+        ServerError,
+        ValidationError,
+        WaitTimeoutError,
+        WebhookVerificationError,
+    )
+    from .events import (
+        AGENT_RUN_COMPLETED,
+        AGENT_RUN_CREATED,
+        AGENT_RUN_FAILED,
+        AGENT_RUN_STATUS_CHANGED,
+        RunEvent,
+    )
+    from .models import (
+        AgentRun,
+        AgentRunLog,
+        AgentRunStatus,
+        AgentRunWithLogs,
+        AnalyzeLogsResult,
+        CheckSuiteSettings,
+        CLIRules,
+        EditPRResult,
+        GithubPullRequest,
+        IntegrationStatus,
+        OAuthProvider,
+        Organization,
+        OrganizationIntegrations,
+        OrganizationSettings,
+        Page,
+        PRState,
+        Repository,
+        SetupCommandsResult,
+        SlackConnectToken,
+        SourceType,
+        User,
+    )
+    from .testing._mock import AsyncMockCodegenClient
+    from .webhooks import WebhookEvent, WebhookHandler
 
 __version__ = "0.1.0"
+
+# Where each public name lives.
+_SOURCES: dict[str, str] = {
+    "AGENT_RUN_COMPLETED": ".events",
+    "AGENT_RUN_CREATED": ".events",
+    "AGENT_RUN_FAILED": ".events",
+    "AGENT_RUN_STATUS_CHANGED": ".events",
+    "APIConnectionError": ".errors",
+    "APITimeoutError": ".errors",
+    "AgentRun": ".models",
+    "AgentRunLog": ".models",
+    "AgentRunStatus": ".models",
+    "AgentRunWithLogs": ".models",
+    "AnalyzeLogsResult": ".models",
+    "AsyncBulkOperations": "._bulk",
+    "AsyncCodegenClient": "._client",
+    "AsyncHealthMonitor": "._health",
+    "AsyncMockCodegenClient": ".testing._mock",
+    "AsyncRunWatcher": "._watch",
+    "AuthenticationError": ".errors",
+    "BulkProgress": "._bulktypes",
+    "BulkResult": "._bulktypes",
+    "CLIRules": ".models",
+    "CacheStats": "._cache",
+    "CheckSuiteSettings": ".models",
+    "ClientStats": "._metrics",
+    "CodegenAPIError": ".errors",
+    "CodegenConfig": ".config",
+    "CodegenError": ".errors",
+    "ConfigPresets": ".config",
+    "ConfigurationError": ".errors",
+    "DecodeError": ".errors",
+    "EditPRResult": ".models",
+    "GithubPullRequest": ".models",
+    "GroupLimitStatus": "._ratestatus",
+    "GroupStats": "._metrics",
+    "HealthStatistics": "._health_stats",
+    "IntegrationStatus": ".models",
+    "NOT_GIVEN": "._types",
+    "NotFoundError": ".errors",
+    "NotGiven": "._types",
+    "OAuthProvider": ".models",
+    "Organization": ".models",
+    "OrganizationIntegrations": ".models",
+    "OrganizationSettings": ".models",
+    "OutcomeUnknownError": ".errors",
+    "PRState": ".models",
+    "Page": ".models",
+    "PaymentRequiredError": ".errors",
+    "PermissionDeniedError": ".errors",
+    "RateLimitError": ".errors",
+    "RateLimitStatus": "._ratestatus",
+    "Repository": ".models",
+    "ResponseTooLargeError": ".errors",
+    "RunEvent": ".events",
+    "ServerError": ".errors",
+    "SetupCommandsResult": ".models",
+    "SlackConnectToken": ".models",
+    "SourceType": ".models",
+    "User": ".models",
+    "ValidationError": ".errors",
+    "WaitTimeoutError": ".errors",
+    "WatchStatistics": "._watch",
+    "WebhookEvent": ".webhooks",
+    "WebhookHandler": ".webhooks",
+    "WebhookVerificationError": ".errors",
+    "get_codegen_client": "._dependency",
+    "retry_on_error": "._decorators",
+}
 
 __all__ = [
     "AGENT_RUN_COMPLETED",
@@ -134,3 +213,16 @@ __all__ = [
     "get_codegen_client",
     "retry_on_error",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    source = _SOURCES.get(name)
+    if source is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(source, __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, "__version__"])

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+
+import msgspec
 
 __all__ = ["CacheStats", "ResponseCache"]
 
 
-@dataclass(frozen=True)
-class CacheStats:
+class CacheStats(msgspec.Struct, frozen=True):
     """A snapshot of the cache's counters.
 
     Attributes:

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from ._backend import monotonic
-from ._bulk import AsyncBulkOperations
-from ._bulktypes import BulkProgress, BulkResult
-from ._health import AsyncHealthMonitor
 from ._orgs import AsyncOrganizationsAPI
 from ._runs import AsyncAgentRunsAPI
-from ._watch import AsyncRunWatcher
 from .errors import CodegenAPIError, CodegenError, RateLimitError
-from .events import RunEvent
-from .models import AgentRun
+
+# The bulk runner, watcher and health monitor load on first use: importing the client
+# stays cheap for the many programs that never touch them.
+if TYPE_CHECKING:
+    from ._bulk import AsyncBulkOperations
+    from ._bulktypes import BulkProgress, BulkResult
+    from ._health import AsyncHealthMonitor
+    from ._watch import AsyncRunWatcher
+    from .events import RunEvent
+    from .models import AgentRun
 
 __all__ = ["AsyncCodegenClient"]
 
@@ -78,6 +82,8 @@ class AsyncCodegenClient(AsyncAgentRunsAPI, AsyncOrganizationsAPI):
 
         ``options`` are :class:`AsyncBulkOperations` settings (``max_attempts``, ...).
         """
+        from ._bulk import AsyncBulkOperations
+
         return AsyncBulkOperations(self, max_concurrent=max_concurrent, **options)
 
     async def bulk_create_agent_runs(
@@ -92,6 +98,8 @@ class AsyncCodegenClient(AsyncAgentRunsAPI, AsyncOrganizationsAPI):
     ) -> list[BulkResult]:
         """Create one run per config, each exactly once; one :class:`BulkResult` per config,
         in order (see :meth:`AsyncBulkOperations.create_agent_runs` for ``options``)."""
+        from ._bulk import AsyncBulkOperations
+
         bulk = AsyncBulkOperations(self, max_concurrent=max_concurrent)
         return await bulk.create_agent_runs(
             org_id, configs, on_progress=on_progress, progress=progress, **options
@@ -101,6 +109,8 @@ class AsyncCodegenClient(AsyncAgentRunsAPI, AsyncOrganizationsAPI):
         self, org_id: int | None, run_ids: Iterable[int], max_concurrent: int = 5
     ) -> list[BulkResult]:
         """Fetch many runs with single GETs; one :class:`BulkResult` per id, in order."""
+        from ._bulk import AsyncBulkOperations
+
         return await AsyncBulkOperations(self).get_agent_runs(org_id, run_ids, max_concurrent)
 
     async def bulk_resume_agent_runs(
@@ -110,6 +120,8 @@ class AsyncCodegenClient(AsyncAgentRunsAPI, AsyncOrganizationsAPI):
         max_concurrent: int = 5,
     ) -> list[BulkResult]:
         """Resume many runs (``(run_id, prompt)`` pairs); one :class:`BulkResult` each."""
+        from ._bulk import AsyncBulkOperations
+
         return await AsyncBulkOperations(self).resume_agent_runs(org_id, items, max_concurrent)
 
     def watch_agent_runs(
@@ -121,6 +133,8 @@ class AsyncCodegenClient(AsyncAgentRunsAPI, AsyncOrganizationsAPI):
         up to 100 runs per request through the list endpoint (see :class:`AsyncRunWatcher`
         for ``options``).
         """
+        from ._watch import AsyncRunWatcher
+
         return AsyncRunWatcher(self, org_id, run_ids, **options)
 
     async def wait_for_all(
@@ -137,6 +151,8 @@ class AsyncCodegenClient(AsyncAgentRunsAPI, AsyncOrganizationsAPI):
         Raises :class:`WaitTimeoutError` after ``timeout`` seconds (``last_run`` holds the
         runs as last seen, by id). ``on_event`` receives every event on the way.
         """
+        from ._watch import AsyncRunWatcher
+
         watcher = AsyncRunWatcher(self, org_id, run_ids, **options)
         return await watcher.wait(timeout, on_event)
 
@@ -148,4 +164,6 @@ class AsyncCodegenClient(AsyncAgentRunsAPI, AsyncOrganizationsAPI):
         Register callbacks with ``on_healthy`` / ``on_unhealthy``, then ``start()`` it (or
         use it as a context manager); ``stop()`` ends it. See :class:`AsyncHealthMonitor`.
         """
+        from ._health import AsyncHealthMonitor
+
         return AsyncHealthMonitor(self, interval, timeout=timeout)

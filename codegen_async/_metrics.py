@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 __all__ = ["ClientStats", "GroupStats", "Metrics"]
 
@@ -35,18 +36,25 @@ def _bucket_value(index: int) -> float:
     return _MIN * _BASE ** (index - 0.5) if index else _MIN
 
 
-@dataclass
 class _Counters:
-    total: int = 0
-    ok: int = 0
-    failed: int = 0
-    retries: int = 0
-    rate_limited: int = 0
-    cache_hits: int = 0
-    cache_misses: int = 0
-    waiting: float = 0.0
-    latency_sum: float = 0.0
-    histogram: list[int] = field(default_factory=lambda: [0] * _NBUCKETS)
+    __slots__ = (
+        "cache_hits",
+        "cache_misses",
+        "failed",
+        "histogram",
+        "latency_sum",
+        "ok",
+        "rate_limited",
+        "retries",
+        "total",
+        "waiting",
+    )
+
+    def __init__(self) -> None:
+        self.total = self.ok = self.failed = self.retries = self.rate_limited = 0
+        self.cache_hits = self.cache_misses = 0
+        self.waiting = self.latency_sum = 0.0
+        self.histogram = [0] * _NBUCKETS
 
     def add(self, other: _Counters) -> None:
         self.total += other.total
@@ -76,8 +84,7 @@ class _Counters:
         return _bucket_value(_NBUCKETS - 1)  # pragma: no cover
 
 
-@dataclass(frozen=True)
-class GroupStats:
+class GroupStats(msgspec.Struct, frozen=True, kw_only=True):
     """Counters of one endpoint group (see :class:`ClientStats` for each field)."""
 
     total_requests: int
@@ -95,11 +102,10 @@ class GroupStats:
 
     def dict(self) -> dict[str, Any]:
         """Plain data (JSON-able)."""
-        return dict(self.__dict__)
+        return msgspec.structs.asdict(self)
 
 
-@dataclass(frozen=True)
-class ClientStats:
+class ClientStats(msgspec.Struct, frozen=True, kw_only=True):
     """A snapshot of a client's request metrics (see ``get_stats()``).
 
     Attributes:
@@ -135,8 +141,7 @@ class ClientStats:
 
     def dict(self) -> dict[str, Any]:
         """Plain data (JSON-able, groups included)."""
-        data = {k: v for k, v in self.__dict__.items() if k != "by_group"}
-        data["by_group"] = {g: s.dict() for g, s in self.by_group.items()}
+        data: dict[str, Any] = msgspec.to_builtins(self)
         return data
 
 

@@ -62,6 +62,32 @@ class AsyncRateLimiter:
         """Seconds spent waiting for a slot since the client was made, over all groups."""
         return sum(w.waited for w in self._windows.values())
 
+    def take_now(self, group: str) -> bool:
+        """Take the slot(s) of ``group`` if free right now, without waiting (the fast path).
+
+        False means: call :meth:`acquire`, which waits.
+        """
+        if self._off:
+            return True
+        if self._leaky:
+            return False
+        return acquire_all(self._sets[group], monotonic()) == 0.0
+
+    def release_now(self, group: str, ok: bool) -> bool:
+        """:meth:`release` without a coroutine (in memory it never waits); True when done."""
+        if self._off:
+            return True
+        now = monotonic()
+        for window in self._sets[group]:
+            window.release(now)
+        if self.adaptive and ok:
+            learn = self._learn[group]
+            if learn.limit < learn.configured:
+                before = learn.limit
+                if learn.on_success(now, self._windows[group].window) != before:
+                    self._set_limit(group, learn.limit)
+        return True
+
     async def acquire(self, group: str) -> float:
         """Wait until a request of ``group`` may be sent and take its slot(s).
 
@@ -89,17 +115,7 @@ class AsyncRateLimiter:
 
     async def release(self, group: str, ok: bool) -> None:
         """The attempt that took a slot of ``group`` finished (``ok``: a 2xx answer)."""
-        if self._off:
-            return
-        now = monotonic()
-        for window in self._sets[group]:
-            window.release(now)
-        if self.adaptive and ok:
-            learn = self._learn[group]
-            if learn.limit < learn.configured:
-                before = learn.limit
-                if learn.on_success(now, self._windows[group].window) != before:
-                    self._set_limit(group, learn.limit)
+        self.release_now(group, ok)
 
     async def penalize(self, group: str, retry_after: float | None, sent_at: float) -> None:
         """After a 429 (the attempt released): the whole group waits, for ``Retry-After``

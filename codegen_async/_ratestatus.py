@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import Any
+
+import msgspec
 
 __all__ = ["GroupLimitStatus", "RateLimitStatus"]
 
 
-@dataclasses.dataclass(frozen=True)
-class GroupLimitStatus:
+class GroupLimitStatus(msgspec.Struct, frozen=True, kw_only=True):
     """The state of one limiter: an endpoint group's, or the overall cap's.
 
     Attributes:
@@ -41,11 +41,10 @@ class GroupLimitStatus:
 
     def dict(self) -> dict[str, Any]:
         """Plain data (JSON-able)."""
-        return dataclasses.asdict(self)
+        return msgspec.structs.asdict(self)
 
 
-@dataclasses.dataclass(frozen=True)
-class RateLimitStatus:
+class RateLimitStatus(msgspec.Struct, frozen=True, kw_only=True):
     """Rate-limit state of a client, per endpoint group and overall.
 
     The top-level ``limit``, ``remaining``, ``reset_in``, ``reset_time`` and ``window``
@@ -78,11 +77,5 @@ class RateLimitStatus:
 
     def dict(self) -> dict[str, Any]:
         """Plain data (JSON-able), groups included."""
-        data = {
-            f.name: getattr(self, f.name)
-            for f in dataclasses.fields(self)
-            if f.name not in ("groups", "overall")
-        }
-        data["groups"] = {name: g.dict() for name, g in self.groups.items()}
-        data["overall"] = self.overall.dict() if self.overall is not None else None
+        data: dict[str, Any] = msgspec.to_builtins(self)
         return data

@@ -122,6 +122,14 @@ class AsyncRedisRateLimiter:
         """Seconds this client spent waiting for a slot, over all groups."""
         return sum(w.waited for w in self._windows.values())
 
+    def take_now(self, group: str) -> bool:
+        """Never: a shared slot is always taken through Redis (:meth:`acquire`)."""
+        return False
+
+    def release_now(self, group: str, ok: bool) -> bool:
+        """Never: a shared slot is always released through Redis (:meth:`release`)."""
+        return False
+
     async def acquire(self, group: str) -> float:
         """Wait until a request of ``group`` may be sent by *any* client of the token,
         and take its slot(s). Returns the seconds waited; pair with :meth:`release`."""

@@ -9,13 +9,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-import backoff
-
 __all__ = ["delays", "parse_retry_after"]
 
 
 def delays(factor: float, max_delay: float) -> Iterator[float]:
     """Yield retry delays: ``factor * 2**n`` capped at ``max_delay``, with full jitter."""
+    import backoff  # on the first retry only: it imports asyncio, which sync code avoids
+
     gen = backoff.expo(base=2, factor=factor, max_value=max_delay)
     next(gen)  # backoff's generators must be primed with None (they are send()-driven).
     for value in gen:

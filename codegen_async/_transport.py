@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
 import msgspec
@@ -17,7 +17,7 @@ from ._backend import AsyncHTTPBackend, monotonic, sleep
 from ._cache import ResponseCache
 from ._errormap import error_for_response
 from ._metrics import Metrics
-from ._redis_limiter import rate_limiter_for
+from ._ratelimit import AsyncRateLimiter
 from ._response import RawResponse
 from ._retry import delays
 from .config import CodegenConfig
@@ -30,6 +30,9 @@ from .errors import (
     RateLimitError,
     ServerError,
 )
+
+if TYPE_CHECKING:
+    from ._redis_limiter import AsyncRedisRateLimiter
 
 __all__ = ["AsyncTransport"]
 
@@ -53,19 +56,20 @@ class AsyncTransport:
             verify_ssl=config.verify_ssl,
             max_response_size=config.max_response_size,
         )
-        headers = {
-            "Accept": "application/json",
-            "User-Agent": config.user_agent,
-        }
+        anonymous = {"Accept": "application/json", "User-Agent": config.user_agent}
+        headers = dict(anonymous)
         if config.api_token:
             headers["Authorization"] = f"Bearer {config.api_token}"
-        self._headers = headers
-        self._json_headers = {**headers, "Content-Type": "application/json"}
+        prepare = self._http.prepare_headers
+        self._headers = prepare(headers)
+        self._json_headers = prepare({**headers, "Content-Type": "application/json"})
+        self._anonymous_headers = prepare(anonymous)  # for redirects to another origin
+        self._has_token = bool(config.api_token)
         token = (config.api_token or "").encode()
         # Cache keys carry a digest of the token, so two tokens never share an entry.
         self._cache_prefix = hashlib.sha256(token).hexdigest()[:16] + " "
         # In memory by default; shared through Redis with config.rate_limit_backend.
-        self.limiter = rate_limiter_for(config)
+        self.limiter = _limiter_for(config)
         self.cache = (
             ResponseCache(config.cache_ttl, config.cache_max_size)
             if config.enable_caching
@@ -75,7 +79,7 @@ class AsyncTransport:
 
     @property
     def has_token(self) -> bool:
-        return "Authorization" in self._headers
+        return self._has_token
 
     async def request(
         self,
@@ -138,7 +142,7 @@ class AsyncTransport:
         if self.cache is not None:
             self.cache.invalidate(self._cache_prefix + self._base + path_prefix)
 
-    async def _send(
+    async def _send(  # noqa: PLR0912, PLR0915 - the retry policy reads in one place
         self,
         method: str,
         url: str,
@@ -153,7 +157,7 @@ class AsyncTransport:
         retries_left = config.max_retries if max_retries is None else max_retries
         attempt_timeout = config.timeout if timeout is None else timeout
         headers = self._json_headers if body is not None else self._headers
-        backoff_delays = delays(config.retry_backoff_factor, config.retry_max_delay)
+        backoff_delays = None  # made on the first retry: most calls never need one
         limiter = self.limiter
         started = monotonic()
         waited = 0.0
@@ -161,14 +165,20 @@ class AsyncTransport:
         while True:
             attempt += 1
             # The slot is taken before a pooled connection is: a waiting task holds none.
-            waited += await limiter.acquire(group)
+            if not limiter.take_now(group):
+                waited += await limiter.acquire(group)
             sent_at = monotonic()
             ok = False
             try:
-                response = await self._follow(method, url, headers, body, attempt_timeout)
+                response = await self._http.request(
+                    method, url, headers=headers, body=body, timeout=attempt_timeout
+                )
+                if 300 <= response.status < 400 and method == "GET":
+                    response = await self._follow(url, response, attempt_timeout)
                 ok = response.status < 300
             except APIConnectionError as exc:
-                await limiter.release(group, False)
+                if not limiter.release_now(group, False):
+                    await limiter.release(group, False)
                 if not idempotent and exc.request_sent and not config.retry_unknown_creates:
                     self._record(group, False, started, waited)
                     raise OutcomeUnknownError(
@@ -180,13 +190,18 @@ class AsyncTransport:
                 if retries_left <= 0:
                     self._record(group, False, started, waited)
                     raise
+                if backoff_delays is None:
+                    backoff_delays = delays(config.retry_backoff_factor, config.retry_max_delay)
                 delay = next(backoff_delays)
                 self._log_retry(method, url, attempt, delay, exc.message)
             except BaseException:
-                await limiter.release(group, False)  # cancelled, or an error we do not retry
+                # Cancelled, or an error we do not retry.
+                if not limiter.release_now(group, False):
+                    await limiter.release(group, False)
                 raise
             else:
-                await limiter.release(group, ok)
+                if not limiter.release_now(group, ok):
+                    await limiter.release(group, ok)
                 status = response.status
                 _log_request(method, url, status, sent_at, attempt)
                 if ok:
@@ -199,6 +214,8 @@ class AsyncTransport:
                 if not self._retryable(error, status, idempotent) or retries_left <= 0:
                     self._record(group, False, started, waited, rate_limited=status == 429)
                     raise error
+                if backoff_delays is None:
+                    backoff_delays = delays(config.retry_backoff_factor, config.retry_max_delay)
                 delay = self._status_delay(status, retry_after, next(backoff_delays))
                 self.metrics.record_retry(group, rate_limited=status == 429)
                 self._log_retry(method, url, attempt, delay, f"{status} {error.detail}")
@@ -231,32 +248,22 @@ class AsyncTransport:
             self.config.retry_unknown_creates and isinstance(error, ServerError)
         )
 
-    async def _follow(
-        self,
-        method: str,
-        url: str,
-        headers: dict[str, str],
-        body: bytes | None,
-        timeout: float,
-    ) -> RawResponse:
-        """One attempt; GET follows up to 3 redirects, dropping the token off-origin."""
-        response = await self._http.request(
-            method, url, headers=headers, body=body, timeout=timeout
-        )
+    async def _follow(self, url: str, response: RawResponse, timeout: float) -> RawResponse:
+        """Follow up to 3 redirects of a GET, dropping the token when the origin changes."""
+        headers = self._headers
         hops = 0
         while (
-            method == "GET"
-            and response.status in (301, 302, 303, 307, 308)
+            response.status in (301, 302, 303, 307, 308)
             and "location" in response.headers
             and hops < _MAX_REDIRECTS
         ):
             hops += 1
             target = _join(url, response.headers["location"])
             if _origin(target) != _origin(url):
-                headers = {k: v for k, v in headers.items() if k != "Authorization"}
+                headers = self._anonymous_headers
             url = target
             response = await self._http.request(
-                method, url, headers=headers, body=None, timeout=timeout
+                "GET", url, headers=headers, body=None, timeout=timeout
             )
         return response
 
@@ -341,3 +348,12 @@ def _join(base: str, location: str) -> str:
 
 def _unused_guard(error: CodegenError) -> None:  # pragma: no cover
     del error
+
+
+def _limiter_for(config: CodegenConfig) -> AsyncRateLimiter | AsyncRedisRateLimiter:
+    """The limiter ``config`` asks for: shared through Redis, or in memory (the default)."""
+    if config.rate_limit_backend and config.rate_limit_strategy != "none":
+        from ._redis_limiter import AsyncRedisRateLimiter  # Redis support loads on demand
+
+        return AsyncRedisRateLimiter(config)
+    return AsyncRateLimiter(config)

@@ -7,11 +7,11 @@ a thread for background loops. It never imports aiohttp or asyncio.
 
 from __future__ import annotations
 
+import http.client
 import inspect
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import urllib3
@@ -56,6 +56,7 @@ Job = Callable[[], T]
 """A unit of work for :func:`gather_bounded`: a zero-argument function."""
 
 WANTED_HEADERS = ("content-type", "retry-after", "x-request-id", "location")
+_NO_HEADERS: dict[str, str] = {}
 
 
 class CancelledError(BaseException):
@@ -135,6 +136,8 @@ def gather_bounded(jobs: Iterable[Callable[[], T]], max_concurrent: int) -> list
     if not job_list:
         return []
     workers = max(1, min(max_concurrent, len(job_list)))
+    from concurrent.futures import ThreadPoolExecutor  # on first use: keeps imports light
+
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="codegen-bulk")
     try:
         futures = [pool.submit(job) for job in job_list]
@@ -181,6 +184,18 @@ class HTTPBackend:
             retries=False,
         )
         self._pools: dict[str, Any] = {}
+        self._timeouts: dict[float, urllib3.Timeout] = {}
+
+    def _timeout(self, seconds: float) -> urllib3.Timeout:
+        timeout = self._timeouts.get(seconds)
+        if timeout is None:
+            timeout = self._timeouts[seconds] = urllib3.Timeout(total=seconds)
+        return timeout
+
+    @staticmethod
+    def prepare_headers(headers: Mapping[str, str]) -> Any:
+        """Headers in the form the HTTP library takes fastest (built once, reused)."""
+        return dict(headers)
 
     @property
     def is_open(self) -> bool:
@@ -201,11 +216,14 @@ class HTTPBackend:
         method: str,
         url: str,
         *,
-        headers: Mapping[str, str],
+        headers: Any,
         body: bytes | None,
         timeout: float,
     ) -> RawResponse:
-        """Send one request (never following redirects); map every transport error."""
+        """Send one request (never following redirects); map every transport error.
+
+        ``headers`` come from :meth:`prepare_headers`.
+        """
         try:
             pool, target = self._pool_for(url)
             resp = pool.urlopen(
@@ -215,7 +233,7 @@ class HTTPBackend:
                 headers=headers,
                 retries=False,
                 redirect=False,
-                timeout=urllib3.Timeout(total=timeout),
+                timeout=self._timeout(timeout),
                 preload_content=False,
                 assert_same_host=False,
             )
@@ -223,14 +241,19 @@ class HTTPBackend:
                 data = self._read_capped(resp, method, url)
             finally:
                 resp.release_conn()
+            status = resp.status
+            if status < 300:  # the transport reads headers only of other answers
+                return RawResponse(status, _NO_HEADERS, data)
             src = resp.headers
             got = {name: src[name] for name in WANTED_HEADERS if name in src}
-            return RawResponse(resp.status, got, data)
+            return RawResponse(status, got, data)
         except MaxRetryError as exc:
             raise _map_error(exc.reason or exc, method, url, timeout) from exc
-        except HTTPError as exc:
+        except (HTTPError, OSError, http.client.HTTPException) as exc:
             raise _map_error(exc, method, url, timeout) from exc
-        except OSError as exc:
+        except ValueError as exc:
+            # http.client reading a connection the server closed under it ("I/O operation
+            # on closed file"): a dropped connection, not a bug of the caller.
             raise _map_error(exc, method, url, timeout) from exc
 
     def _read_capped(self, resp: Any, method: str, url: str) -> bytes:

@@ -5,20 +5,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from ._backend import monotonic
-from ._bulk import BulkOperations
-from ._bulktypes import BulkProgress, BulkResult
-from ._health import HealthMonitor
 from ._orgs import OrganizationsAPI
 from ._runs import AgentRunsAPI
-from ._watch import RunWatcher
 from .errors import CodegenAPIError, CodegenError, RateLimitError
-from .events import RunEvent
-from .models import AgentRun
+
+# The bulk runner, watcher and health monitor load on first use: importing the client
+# stays cheap for the many programs that never touch them.
+if TYPE_CHECKING:
+    from ._bulk import BulkOperations
+    from ._bulktypes import BulkProgress, BulkResult
+    from ._health import HealthMonitor
+    from ._watch import RunWatcher
+    from .events import RunEvent
+    from .models import AgentRun
 
 __all__ = ["CodegenClient"]
 
@@ -80,6 +84,8 @@ class CodegenClient(AgentRunsAPI, OrganizationsAPI):
 
         ``options`` are :class:`BulkOperations` settings (``max_attempts``, ...).
         """
+        from ._bulk import BulkOperations
+
         return BulkOperations(self, max_concurrent=max_concurrent, **options)
 
     def bulk_create_agent_runs(
@@ -94,6 +100,8 @@ class CodegenClient(AgentRunsAPI, OrganizationsAPI):
     ) -> list[BulkResult]:
         """Create one run per config, each exactly once; one :class:`BulkResult` per config,
         in order (see :meth:`BulkOperations.create_agent_runs` for ``options``)."""
+        from ._bulk import BulkOperations
+
         bulk = BulkOperations(self, max_concurrent=max_concurrent)
         return bulk.create_agent_runs(
             org_id, configs, on_progress=on_progress, progress=progress, **options
@@ -103,6 +111,8 @@ class CodegenClient(AgentRunsAPI, OrganizationsAPI):
         self, org_id: int | None, run_ids: Iterable[int], max_concurrent: int = 5
     ) -> list[BulkResult]:
         """Fetch many runs with single GETs; one :class:`BulkResult` per id, in order."""
+        from ._bulk import BulkOperations
+
         return BulkOperations(self).get_agent_runs(org_id, run_ids, max_concurrent)
 
     def bulk_resume_agent_runs(
@@ -112,6 +122,8 @@ class CodegenClient(AgentRunsAPI, OrganizationsAPI):
         max_concurrent: int = 5,
     ) -> list[BulkResult]:
         """Resume many runs (``(run_id, prompt)`` pairs); one :class:`BulkResult` each."""
+        from ._bulk import BulkOperations
+
         return BulkOperations(self).resume_agent_runs(org_id, items, max_concurrent)
 
     def watch_agent_runs(
@@ -123,6 +135,8 @@ class CodegenClient(AgentRunsAPI, OrganizationsAPI):
         up to 100 runs per request through the list endpoint (see :class:`RunWatcher`
         for ``options``).
         """
+        from ._watch import RunWatcher
+
         return RunWatcher(self, org_id, run_ids, **options)
 
     def wait_for_all(
@@ -139,6 +153,8 @@ class CodegenClient(AgentRunsAPI, OrganizationsAPI):
         Raises :class:`WaitTimeoutError` after ``timeout`` seconds (``last_run`` holds the
         runs as last seen, by id). ``on_event`` receives every event on the way.
         """
+        from ._watch import RunWatcher
+
         watcher = RunWatcher(self, org_id, run_ids, **options)
         return watcher.wait(timeout, on_event)
 
@@ -150,4 +166,6 @@ class CodegenClient(AgentRunsAPI, OrganizationsAPI):
         Register callbacks with ``on_healthy`` / ``on_unhealthy``, then ``start()`` it (or
         use it as a context manager); ``stop()`` ends it. See :class:`HealthMonitor`.
         """
+        from ._health import HealthMonitor
+
         return HealthMonitor(self, interval, timeout=timeout)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
 import msgspec
@@ -19,7 +19,7 @@ from ._backend import HTTPBackend, monotonic, sleep
 from ._cache import ResponseCache
 from ._errormap import error_for_response
 from ._metrics import Metrics
-from ._redis_limiter import rate_limiter_for
+from ._ratelimit import RateLimiter
 from ._response import RawResponse
 from ._retry import delays
 from .config import CodegenConfig
@@ -32,6 +32,9 @@ from .errors import (
     RateLimitError,
     ServerError,
 )
+
+if TYPE_CHECKING:
+    from ._redis_limiter import RedisRateLimiter
 
 __all__ = ["Transport"]
 
@@ -55,19 +58,20 @@ class Transport:
             verify_ssl=config.verify_ssl,
             max_response_size=config.max_response_size,
         )
-        headers = {
-            "Accept": "application/json",
-            "User-Agent": config.user_agent,
-        }
+        anonymous = {"Accept": "application/json", "User-Agent": config.user_agent}
+        headers = dict(anonymous)
         if config.api_token:
             headers["Authorization"] = f"Bearer {config.api_token}"
-        self._headers = headers
-        self._json_headers = {**headers, "Content-Type": "application/json"}
+        prepare = self._http.prepare_headers
+        self._headers = prepare(headers)
+        self._json_headers = prepare({**headers, "Content-Type": "application/json"})
+        self._anonymous_headers = prepare(anonymous)  # for redirects to another origin
+        self._has_token = bool(config.api_token)
         token = (config.api_token or "").encode()
         # Cache keys carry a digest of the token, so two tokens never share an entry.
         self._cache_prefix = hashlib.sha256(token).hexdigest()[:16] + " "
         # In memory by default; shared through Redis with config.rate_limit_backend.
-        self.limiter = rate_limiter_for(config)
+        self.limiter = _limiter_for(config)
         self.cache = (
             ResponseCache(config.cache_ttl, config.cache_max_size)
             if config.enable_caching
@@ -77,7 +81,7 @@ class Transport:
 
     @property
     def has_token(self) -> bool:
-        return "Authorization" in self._headers
+        return self._has_token
 
     def request(
         self,
@@ -140,7 +144,7 @@ class Transport:
         if self.cache is not None:
             self.cache.invalidate(self._cache_prefix + self._base + path_prefix)
 
-    def _send(
+    def _send(  # noqa: PLR0912, PLR0915 - the retry policy reads in one place
         self,
         method: str,
         url: str,
@@ -155,7 +159,7 @@ class Transport:
         retries_left = config.max_retries if max_retries is None else max_retries
         attempt_timeout = config.timeout if timeout is None else timeout
         headers = self._json_headers if body is not None else self._headers
-        backoff_delays = delays(config.retry_backoff_factor, config.retry_max_delay)
+        backoff_delays = None  # made on the first retry: most calls never need one
         limiter = self.limiter
         started = monotonic()
         waited = 0.0
@@ -163,14 +167,20 @@ class Transport:
         while True:
             attempt += 1
             # The slot is taken before a pooled connection is: a waiting task holds none.
-            waited += limiter.acquire(group)
+            if not limiter.take_now(group):
+                waited += limiter.acquire(group)
             sent_at = monotonic()
             ok = False
             try:
-                response = self._follow(method, url, headers, body, attempt_timeout)
+                response = self._http.request(
+                    method, url, headers=headers, body=body, timeout=attempt_timeout
+                )
+                if 300 <= response.status < 400 and method == "GET":
+                    response = self._follow(url, response, attempt_timeout)
                 ok = response.status < 300
             except APIConnectionError as exc:
-                limiter.release(group, False)
+                if not limiter.release_now(group, False):
+                    limiter.release(group, False)
                 if not idempotent and exc.request_sent and not config.retry_unknown_creates:
                     self._record(group, False, started, waited)
                     raise OutcomeUnknownError(
@@ -182,13 +192,18 @@ class Transport:
                 if retries_left <= 0:
                     self._record(group, False, started, waited)
                     raise
+                if backoff_delays is None:
+                    backoff_delays = delays(config.retry_backoff_factor, config.retry_max_delay)
                 delay = next(backoff_delays)
                 self._log_retry(method, url, attempt, delay, exc.message)
             except BaseException:
-                limiter.release(group, False)  # cancelled, or an error we do not retry
+                # Cancelled, or an error we do not retry.
+                if not limiter.release_now(group, False):
+                    limiter.release(group, False)
                 raise
             else:
-                limiter.release(group, ok)
+                if not limiter.release_now(group, ok):
+                    limiter.release(group, ok)
                 status = response.status
                 _log_request(method, url, status, sent_at, attempt)
                 if ok:
@@ -201,6 +216,8 @@ class Transport:
                 if not self._retryable(error, status, idempotent) or retries_left <= 0:
                     self._record(group, False, started, waited, rate_limited=status == 429)
                     raise error
+                if backoff_delays is None:
+                    backoff_delays = delays(config.retry_backoff_factor, config.retry_max_delay)
                 delay = self._status_delay(status, retry_after, next(backoff_delays))
                 self.metrics.record_retry(group, rate_limited=status == 429)
                 self._log_retry(method, url, attempt, delay, f"{status} {error.detail}")
@@ -233,29 +250,21 @@ class Transport:
             self.config.retry_unknown_creates and isinstance(error, ServerError)
         )
 
-    def _follow(
-        self,
-        method: str,
-        url: str,
-        headers: dict[str, str],
-        body: bytes | None,
-        timeout: float,
-    ) -> RawResponse:
-        """One attempt; GET follows up to 3 redirects, dropping the token off-origin."""
-        response = self._http.request(method, url, headers=headers, body=body, timeout=timeout)
+    def _follow(self, url: str, response: RawResponse, timeout: float) -> RawResponse:
+        """Follow up to 3 redirects of a GET, dropping the token when the origin changes."""
+        headers = self._headers
         hops = 0
         while (
-            method == "GET"
-            and response.status in (301, 302, 303, 307, 308)
+            response.status in (301, 302, 303, 307, 308)
             and "location" in response.headers
             and hops < _MAX_REDIRECTS
         ):
             hops += 1
             target = _join(url, response.headers["location"])
             if _origin(target) != _origin(url):
-                headers = {k: v for k, v in headers.items() if k != "Authorization"}
+                headers = self._anonymous_headers
             url = target
-            response = self._http.request(method, url, headers=headers, body=None, timeout=timeout)
+            response = self._http.request("GET", url, headers=headers, body=None, timeout=timeout)
         return response
 
     def _decode(
@@ -339,3 +348,12 @@ def _join(base: str, location: str) -> str:
 
 def _unused_guard(error: CodegenError) -> None:  # pragma: no cover
     del error
+
+
+def _limiter_for(config: CodegenConfig) -> RateLimiter | RedisRateLimiter:
+    """The limiter ``config`` asks for: shared through Redis, or in memory (the default)."""
+    if config.rate_limit_backend and config.rate_limit_strategy != "none":
+        from ._redis_limiter import RedisRateLimiter  # Redis support loads on demand
+
+        return RedisRateLimiter(config)
+    return RateLimiter(config)
