@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Mapping
 from types import TracebackType
@@ -55,7 +56,11 @@ class AsyncBaseClient:
     def _opts(timeout: float | NotGiven, max_retries: int | NotGiven) -> dict[str, Any]:
         opts: dict[str, Any] = {}
         if not isinstance(timeout, NotGiven):
-            if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+            if (
+                isinstance(timeout, bool)
+                or not isinstance(timeout, int | float)
+                or not 0 < timeout < math.inf
+            ):
                 raise ValidationError(f"timeout must be a positive number, got {timeout!r}")
             opts["timeout"] = float(timeout)
         if not isinstance(max_retries, NotGiven):

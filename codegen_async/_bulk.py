@@ -10,11 +10,12 @@ endpoint before the runner ever sends it again. See ``docs/bulk.md``.
 from __future__ import annotations
 
 import datetime as _dt
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ._backend import CancelledError, Job, gather_bounded, monotonic
+from ._backend import CancelledError, Job, gather_bounded, monotonic, sleep
 from ._bulktypes import (
     MARKER_KEY,
     BulkProgress,
@@ -29,13 +30,15 @@ from ._bulktypes import (
 from ._progress import ProgressBar, Tally
 from ._validate import check_id
 from .errors import CodegenError, OutcomeUnknownError, ValidationError
-from .models import AgentRun
+from .models import AgentRun, Page
 
 if TYPE_CHECKING:
     from ._client import AsyncCodegenClient
 
 __all__ = ["AsyncBulkOperations"]
 
+logger = logging.getLogger("codegen")
+_PAGE_TRIES = 3  # reads of one reconciliation page before the scan gives up
 _CREATE_KEYS = frozenset({"prompt", "metadata", "images", "repo_id", "model", "agent_type"})
 ProgressFn = Callable[[BulkProgress], None]
 ResultFn = Callable[[BulkResult], None]
@@ -135,6 +138,9 @@ class AsyncBulkOperations:
                 second create (the resumed job looks the item up first).
             progress: Draw a progress bar on stderr (rich if installed, else plain).
         """
+        _check_callbacks(on_progress=on_progress, on_result=on_result, on_send=on_send)
+        _check_flag("progress", progress)
+        _check_flag("reconcile", reconcile)
         org = self._client._org(org_id)
         items = _list_configs(configs)
         concurrency = self._concurrency(max_concurrent)
@@ -290,9 +296,11 @@ class AsyncBulkOperations:
         found: dict[str, AgentRun] = {}
         newest: _dt.datetime | None = None
         for page_no in range(1, self.reconcile_pages + 1):
-            page = await self._client.get_agent_runs(
-                org, page_no, 100, user_id=user_id, source_type="API", cache=False
-            )
+            page = await self._list_page(org, page_no, user_id)
+            if page is None:
+                # A page that cannot be read ends the scan, not the job: what was not found
+                # stays "unknown" (with its cause) rather than being guessed.
+                return found, False, newest
             if page_no == 1 and page.items:
                 newest = _created(page.items[0])
             for run in page.items:
@@ -307,6 +315,21 @@ class AsyncBulkOperations:
             if cutoff is not None and oldest is not None and oldest < cutoff:
                 return found, True, newest
         return found, False, newest
+
+    async def _list_page(
+        self, org: int, page_no: int, user_id: int | None
+    ) -> Page[AgentRun] | None:
+        """One page of the scan, tried a few times (the client retries inside each try)."""
+        for attempt in range(_PAGE_TRIES):
+            try:
+                return await self._client.get_agent_runs(
+                    org, page_no, 100, user_id=user_id, source_type="API", cache=False
+                )
+            except CodegenError as exc:
+                logger.info("reconciliation: list page %d failed (%s)", page_no, exc)
+                if attempt + 1 < _PAGE_TRIES:
+                    await sleep(0.1 * (attempt + 1))
+        return None
 
     async def _current_user(self) -> int | None:
         if self._user_id is None:
@@ -329,6 +352,8 @@ class AsyncBulkOperations:
         progress: bool = False,
     ) -> list[BulkResult]:
         """Fetch many runs (fresh, never from the cache); one result per id, in order."""
+        _check_callbacks(on_progress=on_progress, on_result=on_result)
+        _check_flag("progress", progress)
         org = self._client._org(org_id)
         ids = _list_ids(run_ids)
 
@@ -357,6 +382,8 @@ class AsyncBulkOperations:
 
         A resume is never sent twice: one whose outcome is unknown ends ``"unknown"``.
         """
+        _check_callbacks(on_progress=on_progress, on_result=on_result)
+        _check_flag("progress", progress)
         org = self._client._org(org_id)
 
         def call(spec: Any) -> Job[AgentRun] | ValidationError:
@@ -582,3 +609,14 @@ def _chain(*callbacks: ProgressFn | None) -> ProgressFn | None:
             c(progress)
 
     return call
+
+
+def _check_callbacks(**callbacks: Any) -> None:
+    for name, callback in callbacks.items():
+        if callback is not None and not callable(callback):
+            raise ValidationError(f"{name} must be callable, got {type(callback).__name__}")
+
+
+def _check_flag(name: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise ValidationError(f"{name} must be True or False, got {value!r}")

@@ -10,7 +10,8 @@ import msgspec
 from ._backend import monotonic
 from ._orgs import AsyncOrganizationsAPI
 from ._runs import AsyncAgentRunsAPI
-from .errors import CodegenAPIError, CodegenError, RateLimitError
+from ._types import NOT_GIVEN
+from .errors import CodegenAPIError, CodegenError, RateLimitError, ValidationError
 
 # The bulk runner, watcher and health monitor load on first use: importing the client
 # stays cheap for the many programs that never touch them.
@@ -52,6 +53,7 @@ class AsyncCodegenClient(AsyncAgentRunsAPI, AsyncOrganizationsAPI):
         "latency_ms": float, "reason": str | None}``. A rate-limited or slow answer is
         "degraded" (the API works); an error or no answer is "unhealthy".
         """
+        self._opts(timeout, NOT_GIVEN)  # a bad timeout is the caller's error, raised now
         started = monotonic()
         status, reason = "healthy", None
         try:
@@ -151,6 +153,8 @@ class AsyncCodegenClient(AsyncAgentRunsAPI, AsyncOrganizationsAPI):
         Raises :class:`WaitTimeoutError` after ``timeout`` seconds (``last_run`` holds the
         runs as last seen, by id). ``on_event`` receives every event on the way.
         """
+        if on_event is not None and not callable(on_event):
+            raise ValidationError(f"on_event must be callable, got {type(on_event).__name__}")
         from ._watch import AsyncRunWatcher
 
         watcher = AsyncRunWatcher(self, org_id, run_ids, **options)

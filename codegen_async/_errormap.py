@@ -39,7 +39,7 @@ def _parse_body(raw: bytes) -> Any:
         return None
     try:
         return _json.decode(raw)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):  # garbage, or nested too deep to parse
         return raw[:2048].decode("utf-8", "replace")
 
 

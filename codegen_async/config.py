@@ -181,6 +181,12 @@ class CodegenConfig:
             not isinstance(self.api_token, str) or not self.api_token.strip()
         ):
             raise ConfigurationError("invalid setting api_token: must be a non-empty string")
+        if self.api_token is not None and not _header_safe(self.api_token):
+            # Said without the value: it is a secret, even when malformed.
+            raise ConfigurationError(
+                "invalid setting api_token: must be printable ASCII without spaces "
+                "(it is sent in the Authorization header)"
+            )
         if self.org_id is not None and (
             isinstance(self.org_id, bool) or not isinstance(self.org_id, int) or self.org_id <= 0
         ):
@@ -273,6 +279,15 @@ class CodegenConfig:
                 raise ConfigurationError(f"unknown setting {key!r} in settings")
             kwargs[name] = value
         return cls(**kwargs)
+
+
+def _header_safe(token: str) -> bool:
+    return (
+        token.isascii()
+        and token.isprintable()
+        and " " not in token.strip()
+        and (token == token.strip())
+    )
 
 
 def _positive(config: CodegenConfig, name: str, bad: Callable[[str, str], Exception]) -> None:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import urllib3
 from urllib3.exceptions import (
     ConnectTimeoutError,
+    EmptyPoolError,
     HTTPError,
     MaxRetryError,
     NewConnectionError,
@@ -179,7 +180,7 @@ class HTTPBackend:
         self._manager = urllib3.PoolManager(
             num_pools=8,
             maxsize=max_connections,
-            block=False,
+            block=True,  # at most max_connections: further threads wait for a free one
             cert_reqs="CERT_REQUIRED" if verify_ssl else "CERT_NONE",
             retries=False,
         )
@@ -236,6 +237,7 @@ class HTTPBackend:
                 timeout=self._timeout(timeout),
                 preload_content=False,
                 assert_same_host=False,
+                pool_timeout=timeout,
             )
             try:
                 data = self._read_capped(resp, method, url)
@@ -296,6 +298,13 @@ class HTTPBackend:
 def _map_error(exc: BaseException, method: str, url: str, timeout: float) -> Exception:
     if isinstance(exc, ResponseTooLargeError):
         return exc
+    if isinstance(exc, EmptyPoolError):
+        return APITimeoutError(
+            f"no free pooled connection within {timeout:g} s",
+            method=method,
+            url=url,
+            request_sent=False,
+        )
     # NewConnectionError subclasses ConnectTimeoutError in urllib3 2.x: test it first.
     if isinstance(exc, NewConnectionError):
         return APIConnectionError(

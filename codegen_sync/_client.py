@@ -12,7 +12,8 @@ import msgspec
 from ._backend import monotonic
 from ._orgs import OrganizationsAPI
 from ._runs import AgentRunsAPI
-from .errors import CodegenAPIError, CodegenError, RateLimitError
+from ._types import NOT_GIVEN
+from .errors import CodegenAPIError, CodegenError, RateLimitError, ValidationError
 
 # The bulk runner, watcher and health monitor load on first use: importing the client
 # stays cheap for the many programs that never touch them.
@@ -54,6 +55,7 @@ class CodegenClient(AgentRunsAPI, OrganizationsAPI):
         "latency_ms": float, "reason": str | None}``. A rate-limited or slow answer is
         "degraded" (the API works); an error or no answer is "unhealthy".
         """
+        self._opts(timeout, NOT_GIVEN)  # a bad timeout is the caller's error, raised now
         started = monotonic()
         status, reason = "healthy", None
         try:
@@ -153,6 +155,8 @@ class CodegenClient(AgentRunsAPI, OrganizationsAPI):
         Raises :class:`WaitTimeoutError` after ``timeout`` seconds (``last_run`` holds the
         runs as last seen, by id). ``on_event`` receives every event on the way.
         """
+        if on_event is not None and not callable(on_event):
+            raise ValidationError(f"on_event must be callable, got {type(on_event).__name__}")
         from ._watch import RunWatcher
 
         watcher = RunWatcher(self, org_id, run_ids, **options)

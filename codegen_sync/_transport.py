@@ -260,11 +260,22 @@ class Transport:
             and hops < _MAX_REDIRECTS
         ):
             hops += 1
-            target = _join(url, response.headers["location"])
-            if _origin(target) != _origin(url):
-                headers = self._anonymous_headers
+            location = response.headers["location"]
+            try:
+                target = _join(url, location)
+                if _origin(target) != _origin(url):
+                    headers = self._anonymous_headers
+                response = self._http.request(
+                    "GET", target, headers=headers, body=None, timeout=timeout
+                )
+            except ValueError as exc:  # urljoin or the HTTP library refused the target
+                raise APIConnectionError(
+                    f"invalid redirect target {location[:200]!r}",
+                    method="GET",
+                    url=_safe_url(url),
+                    request_sent=False,
+                ) from exc
             url = target
-            response = self._http.request("GET", url, headers=headers, body=None, timeout=timeout)
         return response
 
     def _decode(
@@ -280,7 +291,7 @@ class Transport:
                 status_code=status,
                 body=body,
             ) from exc
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, RecursionError) as exc:
             raise DecodeError(
                 f"response is not valid JSON: {exc}",
                 method=method,

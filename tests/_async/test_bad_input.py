@@ -99,12 +99,7 @@ VALID: dict[str, Any] = {
 OVERRIDES = {("bulk_get_agent_runs", "run_ids"): ["1,2", 5]}
 
 # Open bugs in modules this test does not own; each case must fail until it is fixed.
-KNOWN: dict[tuple[str, str], str] = {
-    ("health_check", "timeout"): "_client.health_check does not check timeout",
-    ("bulk_create_agent_runs", "on_progress"): "bulk runner does not check on_progress",
-    ("bulk_create_agent_runs", "progress"): "bulk runner does not check progress",
-    ("wait_for_all", "on_event"): "watcher does not check on_event",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def _is_nan(value: Any) -> bool:
@@ -112,9 +107,6 @@ def _is_nan(value: Any) -> bool:
 
 
 def _known(method: str, name: str, value: Any) -> str | None:
-    own_timeout = {"create_health_monitor", "wait_for_all", "wait_for_completion"}
-    if name == "timeout" and method not in own_timeout and _is_nan(value):
-        return "_base._opts accepts timeout=nan (`timeout <= 0` is False for NaN)"
     return KNOWN.get((method, name))
 
 

@@ -95,11 +95,6 @@ async def test_one_client_shared_by_many_workers(busy_emulator: Emulator) -> Non
     assert 0 == after_close
 
 
-@pytest.mark.xfail(
-    not IS_ASYNC,
-    strict=True,
-    reason="urllib3 PoolManager(block=False) opens connections past max_connections",
-)
 async def test_max_connections_caps_the_pool_below_the_worker_count(
     busy_emulator: Emulator,
 ) -> None:

@@ -156,12 +156,6 @@ async def test_bulk_results_and_reprs_hide_the_token(secret_emulator: Emulator) 
         assert_clean(client.watch_agent_runs(None, [r.data.id for r in results if r.data]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="config accepts a token with a newline; aiohttp / http.client then raise a bare "
-    "ValueError (http.client's quotes the token); CodegenConfig._check should refuse it",
-)
 async def test_a_token_with_a_newline_never_shows_up_in_an_error(
     secret_emulator: Emulator,
 ) -> None:

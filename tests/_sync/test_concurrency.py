@@ -97,11 +97,6 @@ def test_one_client_shared_by_many_workers(busy_emulator: Emulator) -> None:
     assert 0 == after_close
 
 
-@pytest.mark.xfail(
-    not IS_ASYNC,
-    strict=True,
-    reason="urllib3 PoolManager(block=False) opens connections past max_connections",
-)
 def test_max_connections_caps_the_pool_below_the_worker_count(
     busy_emulator: Emulator,
 ) -> None:
