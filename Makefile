@@ -25,5 +25,8 @@ bench: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) -m benchmarks.run
 
+soak: $(VENV)/.installed
+	$(PY) -m benchmarks.soak
+
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -203,7 +203,8 @@ class AsyncTransport:
                 if not limiter.release_now(group, ok):
                     await limiter.release(group, ok)
                 status = response.status
-                _log_request(method, url, status, sent_at, attempt)
+                if logger.isEnabledFor(logging.DEBUG):
+                    _log_request(method, url, status, sent_at, attempt)
                 if ok:
                     self._record(group, True, started, waited)
                     return response
@@ -325,15 +326,14 @@ class AsyncTransport:
 
 
 def _log_request(method: str, url: str, status: int, sent_at: float, attempt: int) -> None:
-    if logger.isEnabledFor(logging.DEBUG):
-        logger.debug(
-            "%s %s -> %d in %.1f ms (attempt %d)",
-            method,
-            _safe_url(url),
-            status,
-            (monotonic() - sent_at) * 1000,
-            attempt,
-        )
+    logger.debug(
+        "%s %s -> %d in %.1f ms (attempt %d)",
+        method,
+        _safe_url(url),
+        status,
+        (monotonic() - sent_at) * 1000,
+        attempt,
+    )
 
 
 def _safe_url(url: str) -> str:

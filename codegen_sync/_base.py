@@ -14,7 +14,7 @@ from ._cache import CacheStats
 from ._metrics import ClientStats
 from ._ratestatus import RateLimitStatus
 from ._transport import Transport
-from ._types import NotGiven
+from ._types import NOT_GIVEN, NotGiven
 from ._validate import check_id
 from .config import CodegenConfig
 from .errors import ConfigurationError, ValidationError
@@ -57,6 +57,8 @@ class BaseClient:
     @staticmethod
     def _opts(timeout: float | NotGiven, max_retries: int | NotGiven) -> dict[str, Any]:
         opts: dict[str, Any] = {}
+        if timeout is NOT_GIVEN and max_retries is NOT_GIVEN:
+            return opts  # the common case, on every call: nothing to check
         if not isinstance(timeout, NotGiven):
             if (
                 isinstance(timeout, bool)
