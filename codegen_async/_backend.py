@@ -178,14 +178,18 @@ class AsyncHTTPBackend:
     def __init__(
         self,
         *,
+        headers: Mapping[str, str] | None = None,
         max_connections: int = 100,
         verify_ssl: bool = True,
         max_response_size: int = 64 * 1024 * 1024,
     ) -> None:
+        # Sent with every request (as session defaults: aiohttp merges nothing per call).
+        self._default_headers = dict(headers or {})
         self._max_connections = max_connections
         self._verify_ssl = verify_ssl
         self._max_response_size = max_response_size
         self._session: aiohttp.ClientSession | None = None
+        self._anonymous: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._aiohttp: Any = None
         self._url: Any = None
@@ -225,6 +229,7 @@ class AsyncHTTPBackend:
         )
         self._session = aiohttp.ClientSession(
             connector=connector,
+            headers=self._default_headers,
             trust_env=False,
             auto_decompress=True,
             raise_for_status=False,
@@ -232,20 +237,35 @@ class AsyncHTTPBackend:
         self._loop = loop
         return self._session
 
+    def _open_anonymous(self) -> aiohttp.ClientSession:
+        """A session on the same pool without the ``Authorization`` default (redirects)."""
+        session = self._open()
+        if self._anonymous is None or self._anonymous.closed:
+            headers = {k: v for k, v in self._default_headers.items() if k != "Authorization"}
+            self._anonymous = self._aiohttp.ClientSession(
+                connector=session.connector,
+                connector_owner=False,
+                headers=headers,
+                trust_env=False,
+            )
+        return self._anonymous
+
     async def request(
         self,
         method: str,
         url: str,
         *,
-        headers: Any,
+        headers: Any = None,
         body: bytes | None,
         timeout: float,
+        anonymous: bool = False,
     ) -> RawResponse:
         """Send one request (never following redirects); map every transport error.
 
-        ``headers`` come from :meth:`prepare_headers`.
+        ``headers`` (from :meth:`prepare_headers`) go on top of the default ones;
+        ``anonymous`` leaves out the default ``Authorization`` header.
         """
-        session = self._open()
+        session = self._open_anonymous() if anonymous else self._open()
         aiohttp = self._aiohttp
         client_timeout = self._timeouts.get(timeout)
         if client_timeout is None:
@@ -315,6 +335,9 @@ class AsyncHTTPBackend:
     def abandon(self) -> None:
         """Best-effort close without awaiting, for a client garbage-collected while open."""
         session, self._session = self._session, None
+        if self._anonymous is not None:
+            self._anonymous.detach()
+            self._anonymous = None
         if session is None or session.closed:
             return
         connector = session.connector
@@ -326,6 +349,9 @@ class AsyncHTTPBackend:
 
     async def aclose(self) -> None:
         """Close the session and its connections (idempotent)."""
+        anonymous, self._anonymous = self._anonymous, None
+        if anonymous is not None and not anonymous.closed:
+            await anonymous.close()  # not the pool's owner: closes nothing shared
         session, self._session = self._session, None
         if session is not None and not session.closed:
             await session.close()

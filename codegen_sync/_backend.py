@@ -172,10 +172,15 @@ class HTTPBackend:
     def __init__(
         self,
         *,
+        headers: Mapping[str, str] | None = None,
         max_connections: int = 100,
         verify_ssl: bool = True,
         max_response_size: int = 64 * 1024 * 1024,
     ) -> None:
+        self._default_headers = dict(headers or {})
+        self._anonymous_headers = {
+            k: v for k, v in self._default_headers.items() if k != "Authorization"
+        }
         self._max_response_size = max_response_size
         self._manager = urllib3.PoolManager(
             num_pools=8,
@@ -217,14 +222,22 @@ class HTTPBackend:
         method: str,
         url: str,
         *,
-        headers: Any,
+        headers: Any = None,
         body: bytes | None,
         timeout: float,
+        anonymous: bool = False,
     ) -> RawResponse:
         """Send one request (never following redirects); map every transport error.
 
-        ``headers`` come from :meth:`prepare_headers`.
+        ``headers`` (from :meth:`prepare_headers`) go on top of the default ones;
+        ``anonymous`` leaves out the default ``Authorization`` header.
         """
+        if anonymous:
+            headers = self._anonymous_headers
+        elif headers is None:
+            headers = self._default_headers
+        else:
+            headers = {**self._default_headers, **headers}
         try:
             pool, target = self._pool_for(url)
             resp = pool.urlopen(

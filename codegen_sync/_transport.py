@@ -53,19 +53,17 @@ class Transport:
     def __init__(self, config: CodegenConfig) -> None:
         self.config = config
         self._base = config.base_url.rstrip("/")
+        headers = {"Accept": "application/json", "User-Agent": config.user_agent}
+        if config.api_token:
+            headers["Authorization"] = f"Bearer {config.api_token}"
         self._http = HTTPBackend(
+            headers=headers,
             max_connections=config.max_connections,
             verify_ssl=config.verify_ssl,
             max_response_size=config.max_response_size,
         )
-        anonymous = {"Accept": "application/json", "User-Agent": config.user_agent}
-        headers = dict(anonymous)
-        if config.api_token:
-            headers["Authorization"] = f"Bearer {config.api_token}"
-        prepare = self._http.prepare_headers
-        self._headers = prepare(headers)
-        self._json_headers = prepare({**headers, "Content-Type": "application/json"})
-        self._anonymous_headers = prepare(anonymous)  # for redirects to another origin
+        # The backend sends the headers above with every request; bodies add a type.
+        self._json_headers = self._http.prepare_headers({"Content-Type": "application/json"})
         self._has_token = bool(config.api_token)
         token = (config.api_token or "").encode()
         # Cache keys carry a digest of the token, so two tokens never share an entry.
@@ -158,7 +156,7 @@ class Transport:
         config = self.config
         retries_left = config.max_retries if max_retries is None else max_retries
         attempt_timeout = config.timeout if timeout is None else timeout
-        headers = self._json_headers if body is not None else self._headers
+        headers = self._json_headers if body is not None else None
         backoff_delays = None  # made on the first retry: most calls never need one
         limiter = self.limiter
         started = monotonic()
@@ -253,7 +251,7 @@ class Transport:
 
     def _follow(self, url: str, response: RawResponse, timeout: float) -> RawResponse:
         """Follow up to 3 redirects of a GET, dropping the token when the origin changes."""
-        headers = self._headers
+        anonymous = False
         hops = 0
         while (
             response.status in (301, 302, 303, 307, 308)
@@ -264,10 +262,10 @@ class Transport:
             location = response.headers["location"]
             try:
                 target = _join(url, location)
-                if _origin(target) != _origin(url):
-                    headers = self._anonymous_headers
+                # Once off the API's origin, the token is never sent again.
+                anonymous = anonymous or _origin(target) != _origin(url)
                 response = self._http.request(
-                    "GET", target, headers=headers, body=None, timeout=timeout
+                    "GET", target, body=None, timeout=timeout, anonymous=anonymous
                 )
             except ValueError as exc:  # urljoin or the HTTP library refused the target
                 raise APIConnectionError(
