@@ -18,19 +18,32 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ._backend import CancelledError, Job, gather_bounded, monotonic, sleep
+from ._bulkargs import (
+    ProgressFn,
+    ResultFn,
+    chain_progress,
+    check_callbacks,
+    check_flag,
+    created_at_utc,
+    job_id_or_new,
+    list_configs,
+    list_ids,
+    listed,
+    positive_int,
+    prepare_config,
+    reconcile_cutoff,
+    since,
+    with_changes,
+)
 from ._bulktypes import (
-    MARKER_KEY,
-    BulkProgress,
     BulkResult,
     BulkStatus,
     config_key,
     is_retryable_create_error,
     is_unknown_create_error,
     marker_of,
-    new_job_id,
 )
 from ._progress import ProgressBar, Tally
-from ._validate import check_id
 from .errors import CodegenError, OutcomeUnknownError, ValidationError
 from .models import AgentRun, Page
 
@@ -41,9 +54,6 @@ __all__ = ["BulkOperations"]
 
 logger = logging.getLogger("codegen")
 _PAGE_TRIES = 3  # reads of one reconciliation page before the scan gives up
-_CREATE_KEYS = frozenset({"prompt", "metadata", "images", "repo_id", "model", "agent_type"})
-ProgressFn = Callable[[BulkProgress], None]
-ResultFn = Callable[[BulkResult], None]
 
 
 class BulkOperations:
@@ -79,10 +89,10 @@ class BulkOperations:
         reconcile_margin: float = 600.0,
     ) -> None:
         self._client = client
-        self.max_concurrent = _positive_int("max_concurrent", max_concurrent)
-        self.max_attempts = _positive_int("max_attempts", max_attempts)
-        self.reconcile_rounds = _positive_int("reconcile_rounds", reconcile_rounds)
-        self.reconcile_pages = _positive_int("reconcile_pages", reconcile_pages)
+        self.max_concurrent = positive_int("max_concurrent", max_concurrent)
+        self.max_attempts = positive_int("max_attempts", max_attempts)
+        self.reconcile_rounds = positive_int("reconcile_rounds", reconcile_rounds)
+        self.reconcile_pages = positive_int("reconcile_pages", reconcile_pages)
         self.reconcile_margin = float(reconcile_margin)
         self.results: list[BulkResult] = []
         self.job_id: str | None = None
@@ -140,13 +150,13 @@ class BulkOperations:
                 second create (the resumed job looks the item up first).
             progress: Draw a progress bar on stderr (rich if installed, else plain).
         """
-        _check_callbacks(on_progress=on_progress, on_result=on_result, on_send=on_send)
-        _check_flag("progress", progress)
-        _check_flag("reconcile", reconcile)
+        check_callbacks(on_progress=on_progress, on_result=on_result, on_send=on_send)
+        check_flag("progress", progress)
+        check_flag("reconcile", reconcile)
         org = self._client._org(org_id)
-        items = _list_configs(configs)
+        items = list_configs(configs)
         concurrency = self._concurrency(max_concurrent)
-        job = _job_id(job_id)
+        job = job_id_or_new(job_id)
         self.job_id = job
         keys = [config_key(i, c) for i, c in enumerate(items)]
         results: list[BulkResult | None] = [None] * len(items)
@@ -155,13 +165,13 @@ class BulkOperations:
             if 0 <= index < len(items) and old.status in ("created", "reconciled", "unknown"):
                 kept[index] = old
         bar = ProgressBar("creating runs") if progress else None
-        runner = _Runner(self, len(items), results, on_result, _chain(on_progress, bar))
+        runner = _Runner(self, len(items), results, on_result, chain_progress(on_progress, bar))
         runner.on_send = on_send
         try:
             for index, old in kept.items():
-                runner.set(_with(old, key=keys[index]) if old.status == "unknown" else old)
+                runner.set(with_changes(old, key=keys[index]) if old.status == "unknown" else old)
             todo = [i for i in range(len(items)) if i not in kept]
-            prepared = {i: _prepare(items[i], job, keys[i]) for i in todo}
+            prepared = {i: prepare_config(items[i], job, keys[i]) for i in todo}
             runner.run(
                 [self._create_job(runner, org, i, prepared[i], keys[i]) for i in todo],
                 concurrency,
@@ -220,16 +230,16 @@ class BulkOperations:
                     # that a resumed job looks it up before creating it again.
                     error = OutcomeUnknownError("cancelled while the create was in flight")
                     runner.set(
-                        BulkResult(index, "unknown", None, error, attempts, _since(started), key)
+                        BulkResult(index, "unknown", None, error, attempts, since(started), key)
                     )
                     raise
                 except CodegenError as exc:
                     if is_retryable_create_error(exc) and attempts < self.max_attempts:
                         continue
                     status: BulkStatus = "unknown" if is_unknown_create_error(exc) else "failed"
-                    runner.set(BulkResult(index, status, None, exc, attempts, _since(started), key))
+                    runner.set(BulkResult(index, status, None, exc, attempts, since(started), key))
                     return
-                runner.set(BulkResult(index, "created", run, None, attempts, _since(started), key))
+                runner.set(BulkResult(index, "created", run, None, attempts, since(started), key))
                 return
         finally:
             runner.tally.end()
@@ -253,7 +263,7 @@ class BulkOperations:
                 return
             wanted = {r.key: r for r in unknown if r.key is not None}
             if round_no == 0:
-                cutoff = _cutoff(runner.current(), self.reconcile_margin)
+                cutoff = reconcile_cutoff(runner.current(), self.reconcile_margin)
             found, exhaustive, newest = self._find_marked(org, job, set(wanted), cutoff)
             if newest is not None:
                 # Runs sent again after this scan are newer than anything it saw.
@@ -262,7 +272,7 @@ class BulkOperations:
             for k, old in wanted.items():
                 run = found.get(k)
                 if run is not None:
-                    runner.set(_with(old, status="reconciled", data=run, error=None))
+                    runner.set(with_changes(old, status="reconciled", data=run, error=None))
                 else:
                     missing.append(old)
             if not missing or not exhaustive or round_no == self.reconcile_rounds:
@@ -270,7 +280,7 @@ class BulkOperations:
             # The scan covered the whole time the job ran: these runs do not exist.
             jobs = []
             for old in missing:
-                prepared = _prepare(items[old.index], job, keys[old.index])
+                prepared = prepare_config(items[old.index], job, keys[old.index])
                 if isinstance(prepared, ValidationError):  # pragma: no cover - checked before
                     continue
                 jobs.append(self._recreate_job(runner, org, old, prepared))
@@ -304,7 +314,7 @@ class BulkOperations:
                 # stays "unknown" (with its cause) rather than being guessed.
                 return found, False, newest
             if page_no == 1 and page.items:
-                newest = _created(page.items[0])
+                newest = created_at_utc(page.items[0])
             for run in page.items:
                 marker = marker_of(run)
                 if marker is not None and marker[0] == job and marker[1] in keys:
@@ -313,7 +323,7 @@ class BulkOperations:
                 return found, True, newest
             if len(page.items) < 100 or page_no * 100 >= page.total:
                 return found, True, newest
-            oldest = _created(page.items[-1])
+            oldest = created_at_utc(page.items[-1])
             if cutoff is not None and oldest is not None and oldest < cutoff:
                 return found, True, newest
         return found, False, newest
@@ -352,10 +362,10 @@ class BulkOperations:
         progress: bool = False,
     ) -> list[BulkResult]:
         """Fetch many runs (fresh, never from the cache); one result per id, in order."""
-        _check_callbacks(on_progress=on_progress, on_result=on_result)
-        _check_flag("progress", progress)
+        check_callbacks(on_progress=on_progress, on_result=on_result)
+        check_flag("progress", progress)
         org = self._client._org(org_id)
-        ids = _list_ids(run_ids)
+        ids = list_ids(run_ids)
 
         def call(run_id: int) -> Job[AgentRun]:
             def fetch() -> AgentRun:
@@ -382,8 +392,8 @@ class BulkOperations:
 
         A resume is never sent twice: one whose outcome is unknown ends ``"unknown"``.
         """
-        _check_callbacks(on_progress=on_progress, on_result=on_result)
-        _check_flag("progress", progress)
+        check_callbacks(on_progress=on_progress, on_result=on_result)
+        check_flag("progress", progress)
         org = self._client._org(org_id)
 
         def call(spec: Any) -> Job[AgentRun] | ValidationError:
@@ -401,7 +411,7 @@ class BulkOperations:
 
             return resume
 
-        calls = [call(spec) for spec in _listed(items, "items")]
+        calls = [call(spec) for spec in listed(items, "items")]
         return self._simple(calls, max_concurrent, on_progress, on_result, progress)
 
     def _simple(
@@ -415,7 +425,7 @@ class BulkOperations:
         concurrency = self._concurrency(max_concurrent)
         results: list[BulkResult | None] = [None] * len(calls)
         bar = ProgressBar("working") if progress else None
-        runner = _Runner(self, len(calls), results, on_result, _chain(on_progress, bar))
+        runner = _Runner(self, len(calls), results, on_result, chain_progress(on_progress, bar))
 
         def job(index: int, fn: Job[AgentRun]) -> Job[None]:
             def run() -> None:
@@ -427,9 +437,9 @@ class BulkOperations:
                     status: BulkStatus = (
                         "unknown" if isinstance(exc, OutcomeUnknownError) else "failed"
                     )
-                    runner.set(BulkResult(index, status, None, exc, 1, _since(started)))
+                    runner.set(BulkResult(index, status, None, exc, 1, since(started)))
                 else:
-                    runner.set(BulkResult(index, "succeeded", data, None, 1, _since(started)))
+                    runner.set(BulkResult(index, "succeeded", data, None, 1, since(started)))
                 finally:
                     runner.tally.end()
 
@@ -456,7 +466,7 @@ class BulkOperations:
     def _concurrency(self, max_concurrent: int | None) -> int:
         if max_concurrent is None:
             return self.max_concurrent
-        return _positive_int("max_concurrent", max_concurrent)
+        return positive_int("max_concurrent", max_concurrent)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} max_concurrent={self.max_concurrent}>"
@@ -510,113 +520,3 @@ class _Runner:
         return [
             r if r is not None else BulkResult(i, "cancelled") for i, r in enumerate(self._results)
         ]
-
-
-# -- helpers -------------------------------------------------------------------------------
-
-
-def _prepare(config: Mapping[str, Any], job: str, key: str) -> dict[str, Any] | ValidationError:
-    """``create_agent_run`` keyword arguments with the marker added, or the reason not."""
-    if not isinstance(config, Mapping):
-        return ValidationError(f"each config must be a dict, got {type(config).__name__}")
-    unknown = set(config) - _CREATE_KEYS
-    if unknown:
-        return ValidationError(
-            f"unknown config keys {sorted(map(str, unknown))}; allowed: {sorted(_CREATE_KEYS)}"
-        )
-    prompt = config.get("prompt")
-    if not isinstance(prompt, str) or not prompt.strip():
-        return ValidationError("each config needs a non-empty string 'prompt'")
-    metadata = config.get("metadata")
-    if metadata is not None and not isinstance(metadata, Mapping):
-        return ValidationError(f"metadata must be a dict, got {type(metadata).__name__}")
-    kwargs = dict(config)
-    kwargs["metadata"] = {**(metadata or {}), MARKER_KEY: {"job": job, "key": key}}
-    return kwargs
-
-
-def _list_configs(configs: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    return _listed(configs, "configs")
-
-
-def _listed(values: Any, name: str) -> list[Any]:
-    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
-        raise ValidationError(f"{name} must be a list (or another iterable) of items")
-    return list(values)
-
-
-def _list_ids(run_ids: Iterable[int]) -> list[int | ValidationError]:
-    out: list[int | ValidationError] = []
-    for value in _listed(run_ids, "run_ids"):
-        try:
-            out.append(check_id("run_id", value))
-        except ValidationError as exc:
-            out.append(exc)
-    return out
-
-
-def _job_id(job_id: str | None) -> str:
-    if job_id is None:
-        return new_job_id()
-    if not isinstance(job_id, str) or not job_id or len(job_id) > 64:
-        raise ValidationError("job_id must be a non-empty string of at most 64 characters")
-    return job_id
-
-
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(f"{name} must be a positive integer, got {value!r}")
-    return value
-
-
-def _since(started: float) -> float:
-    return monotonic() - started
-
-
-def _with(result: BulkResult, **changes: Any) -> BulkResult:
-    import dataclasses
-
-    return dataclasses.replace(result, **changes)
-
-
-def _created(run: AgentRun) -> _dt.datetime | None:
-    value = run.created_at
-    if value is None:
-        return None
-    return (
-        value if value.tzinfo is None else value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
-    )
-
-
-def _cutoff(results: Sequence[BulkResult | None], margin: float) -> _dt.datetime | None:
-    """Server time before which no run of this job can exist: its earliest known run's
-    creation, minus a margin for creates whose answers were lost before it."""
-    times = [
-        t for r in results if r is not None and r.data is not None for t in [_created(r.data)] if t
-    ]
-    if not times:
-        return None
-    return min(times) - _dt.timedelta(seconds=margin)
-
-
-def _chain(*callbacks: ProgressFn | None) -> ProgressFn | None:
-    active = [c for c in callbacks if c is not None]
-    if not active:
-        return None
-
-    def call(progress: BulkProgress) -> None:
-        for c in active:
-            c(progress)
-
-    return call
-
-
-def _check_callbacks(**callbacks: Any) -> None:
-    for name, callback in callbacks.items():
-        if callback is not None and not callable(callback):
-            raise ValidationError(f"{name} must be callable, got {type(callback).__name__}")
-
-
-def _check_flag(name: str, value: Any) -> None:
-    if not isinstance(value, bool):
-        raise ValidationError(f"{name} must be True or False, got {value!r}")
