@@ -242,31 +242,27 @@ async def resume_agent_run(ctx: Context, request: web.Request, user: User) -> Re
     return Reply(200, run.encoded(ctx.clock.now()))
 
 
-async def ban_agent_run(ctx: Context, request: web.Request, user: User) -> Reply:
-    reply, run, _ = await _run_action(ctx, request, user, _STOP_FIELDS)
-    if reply is not None or run is None:
-        return reply or RUN_NOT_FOUND
-    ctx.world.stop_run(run)
-    message = "All checks banned for the pull request of this agent run; its agents were stopped."
-    return Reply(200, encode({"message": message, "agent_run_id": run.id}))
+def _pr_action(unban: bool, message: str) -> Handler:
+    """Ban, unban or remove-from-pr: the same request, a different effect and answer."""
+
+    async def handler(ctx: Context, request: web.Request, user: User) -> Reply:
+        reply, run, _ = await _run_action(ctx, request, user, _STOP_FIELDS)
+        if reply is not None or run is None:
+            return reply or RUN_NOT_FOUND
+        if unban:
+            ctx.world.unban_run(run)
+        else:
+            ctx.world.stop_run(run)
+        return Reply(200, encode({"message": message, "agent_run_id": run.id}))
+
+    return handler
 
 
-async def unban_agent_run(ctx: Context, request: web.Request, user: User) -> Reply:
-    reply, run, _ = await _run_action(ctx, request, user, _STOP_FIELDS)
-    if reply is not None or run is None:
-        return reply or RUN_NOT_FOUND
-    ctx.world.unban_run(run)
-    message = "Checks unbanned for the pull request of this agent run."
-    return Reply(200, encode({"message": message, "agent_run_id": run.id}))
-
-
-async def remove_from_pr(ctx: Context, request: web.Request, user: User) -> Reply:
-    reply, run, _ = await _run_action(ctx, request, user, _STOP_FIELDS)
-    if reply is not None or run is None:
-        return reply or RUN_NOT_FOUND
-    ctx.world.stop_run(run)
-    message = "Codegen was removed from the pull request of this agent run."
-    return Reply(200, encode({"message": message, "agent_run_id": run.id}))
+ban_agent_run = _pr_action(
+    False, "All checks banned for the pull request of this agent run; its agents were stopped."
+)
+unban_agent_run = _pr_action(True, "Checks unbanned for the pull request of this agent run.")
+remove_from_pr = _pr_action(False, "Codegen was removed from the pull request of this agent run.")
 
 
 async def get_agent_run_logs(ctx: Context, request: web.Request, user: User) -> Reply:
