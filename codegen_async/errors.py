@@ -215,7 +215,11 @@ class ValidationError(CodegenAPIError, ValueError):
 
 
 class RateLimitError(CodegenAPIError):
-    """429: the token's rate limit was exceeded. ``retry_after`` is in seconds, if known."""
+    """429: the token's rate limit was exceeded.
+
+    ``retry_after`` is in seconds: the server's ``Retry-After`` when it sent one, else the
+    client's estimate of when its rate-limit window frees a slot (at least one second).
+    """
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)

@@ -214,6 +214,10 @@ class Transport:
                     limiter.penalize(group, retry_after, sent_at)
                 if not self._retryable(error, status, idempotent) or retries_left <= 0:
                     self._record(group, False, started, waited, rate_limited=status == 429)
+                    if isinstance(error, RateLimitError) and error.retry_after is None:
+                        # No Retry-After from the server: say when our own window frees a
+                        # slot, so `sleep(e.retry_after)` works (never less than a second).
+                        error.retry_after = max(1.0, limiter.status().groups[group].reset_in)
                     raise error
                 if backoff_delays is None:
                     backoff_delays = delays(config.retry_backoff_factor, config.retry_max_delay)

@@ -105,6 +105,19 @@ class TestErrorStatuses:
         assert info.value.retry_after is not None and info.value.retry_after > 0
         assert 11 == creates(emulator)
 
+    async def test_429_without_retry_after_still_says_when(
+        self, codegen_emulator_factory: Factory
+    ) -> None:
+        """No Retry-After from the server: retry_after is the client's estimate, >= 1 s."""
+        emulator = codegen_emulator_factory(time_scale=1.0, rate_limits="on", retry_after=False)
+        config = config_for(emulator, max_retries=0, rate_limit_strategy="none")
+        async with AsyncCodegenClient(config) as client:
+            for _ in range(10):
+                await client.create_agent_run(prompt="fill the window")
+            with pytest.raises(RateLimitError) as info:
+                await client.create_agent_run(prompt="one too many")
+        assert info.value.retry_after is not None and info.value.retry_after >= 1.0
+
     async def test_5xx_is_a_server_error_after_retries(
         self, codegen_emulator_factory: Factory
     ) -> None:

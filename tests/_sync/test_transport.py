@@ -107,6 +107,19 @@ class TestErrorStatuses:
         assert info.value.retry_after is not None and info.value.retry_after > 0
         assert 11 == creates(emulator)
 
+    def test_429_without_retry_after_still_says_when(
+        self, codegen_emulator_factory: Factory
+    ) -> None:
+        """No Retry-After from the server: retry_after is the client's estimate, >= 1 s."""
+        emulator = codegen_emulator_factory(time_scale=1.0, rate_limits="on", retry_after=False)
+        config = config_for(emulator, max_retries=0, rate_limit_strategy="none")
+        with CodegenClient(config) as client:
+            for _ in range(10):
+                client.create_agent_run(prompt="fill the window")
+            with pytest.raises(RateLimitError) as info:
+                client.create_agent_run(prompt="one too many")
+        assert info.value.retry_after is not None and info.value.retry_after >= 1.0
+
     def test_5xx_is_a_server_error_after_retries(self, codegen_emulator_factory: Factory) -> None:
         """A GET that keeps failing with 5xx is retried max_retries times, then raises."""
         faults = FaultConfig(error_rate=1.0, error_statuses=(502,))
