@@ -25,10 +25,14 @@ _MIN = 1e-4
 _NBUCKETS = 330
 
 
+_SCALE = 1 / math.log(_BASE)
+
+
 def _bucket(seconds: float) -> int:
     if seconds <= _MIN:
         return 0
-    return min(_NBUCKETS - 1, int(math.log(seconds / _MIN, _BASE)) + 1)
+    index = int(math.log(seconds / _MIN) * _SCALE) + 1
+    return index if index < _NBUCKETS else _NBUCKETS - 1
 
 
 def _bucket_value(index: int) -> float:
@@ -161,11 +165,21 @@ class Metrics:
             c = self._groups[group] = _Counters()
         return c
 
-    def record(self, group: str, ok: bool, seconds: float, *, rate_limited: bool = False) -> None:
-        """Record one finished call (after its last attempt)."""
+    def record(
+        self,
+        group: str,
+        ok: bool,
+        seconds: float,
+        *,
+        rate_limited: bool = False,
+        waited: float = 0.0,
+    ) -> None:
+        """Record one finished call (after its last attempt), and its wait for the limiter."""
         index = _bucket(seconds)
         with self._lock:
-            c = self._counters(group)
+            c = self._groups.get(group) or self._counters(group)
+            if waited:
+                c.waiting += waited
             c.total += 1
             if ok:
                 c.ok += 1

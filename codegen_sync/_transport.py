@@ -239,9 +239,8 @@ class Transport:
         self, group: str, ok: bool, started: float, waited: float, *, rate_limited: bool = False
     ) -> None:
         # Response time excludes the limiter's pacing; that is reported on its own.
-        if waited:
-            self.metrics.record_wait(group, waited)
-        self.metrics.record(group, ok, monotonic() - started - waited, rate_limited=rate_limited)
+        seconds = monotonic() - started - waited
+        self.metrics.record(group, ok, seconds, rate_limited=rate_limited, waited=waited)
 
     def _retryable(self, error: CodegenAPIError, status: int, idempotent: bool) -> bool:
         if status not in self.config.retry_on_status:
