@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -63,6 +64,17 @@ def parse_args(argv: Sequence[str] | None = None) -> EmulatorConfig:
     parser.add_argument(
         "--admin", action="store_true", help="serve /_emulator/... accounting and control"
     )
+    parser.add_argument(
+        "--webhook-url",
+        action="append",
+        default=[],
+        help="POST signed events for run changes here (repeatable; our extension)",
+    )
+    parser.add_argument(
+        "--webhook-secret",
+        default=os.environ.get("CODEGEN_WEBHOOK_SECRET"),
+        help="signing secret (default: $CODEGEN_WEBHOOK_SECRET, which keeps it out of `ps`)",
+    )
     args = parser.parse_args(argv)
     tokens = None
     if args.token:
@@ -83,6 +95,8 @@ def parse_args(argv: Sequence[str] | None = None) -> EmulatorConfig:
         port=args.port,
         world=args.world,
         seed_runs=args.seed_runs,
+        webhook_urls=tuple(args.webhook_url),
+        webhook_secret=args.webhook_secret,
     )
 
 

@@ -162,3 +162,16 @@ def test_command_line_serves_and_stops_on_signal(sig: signal.Signals) -> None:
             proc.kill()
             proc.communicate()
     assert proc.returncode == 0, err
+
+
+def test_command_line_configures_webhook_delivery(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--webhook-url (repeatable) and the secret from $CODEGEN_WEBHOOK_SECRET reach the config."""
+    from codegen_async.emulator.__main__ import parse_args
+
+    monkeypatch.setenv("CODEGEN_WEBHOOK_SECRET", "whsec_c2VjcmV0")
+    config = parse_args(
+        ["--webhook-url", "http://127.0.0.1:9/a", "--webhook-url", "http://127.0.0.1:9/b"]
+    )
+    assert ("http://127.0.0.1:9/a", "http://127.0.0.1:9/b") == config.webhook_urls
+    assert "whsec_c2VjcmV0" == config.webhook_secret
+    assert () == parse_args([]).webhook_urls
