@@ -160,19 +160,12 @@ class AsyncRateLimiter:
                 waited=self.time_waiting,
                 rate_limited=sum(w.rate_limited for w in self._windows.values()),
             )
-        top = overall if overall is not None else groups["standard"]
-        return RateLimitStatus(
+        return RateLimitStatus.summarize(
             strategy=self.strategy,
             adaptive=self.adaptive,
-            limit=top.limit,
-            window=top.window,
-            remaining=top.remaining,
-            reset_in=top.reset_in,
-            reset_time=top.reset_time,
-            time_waiting=self.time_waiting,
-            rate_limited=sum(g.rate_limited for g in groups.values()),
             groups=groups,
             overall=overall,
+            time_waiting=self.time_waiting,
         )
 
     def _view(

@@ -70,6 +70,32 @@ class RateLimitStatus(msgspec.Struct, frozen=True, kw_only=True):
     groups: Mapping[str, GroupLimitStatus]
     overall: GroupLimitStatus | None = None
 
+    @classmethod
+    def summarize(
+        cls,
+        *,
+        strategy: str,
+        adaptive: bool,
+        groups: Mapping[str, GroupLimitStatus],
+        overall: GroupLimitStatus | None,
+        time_waiting: float,
+    ) -> RateLimitStatus:
+        """The status whose top level describes ``overall`` if set, else ``standard``."""
+        top = overall if overall is not None else groups["standard"]
+        return cls(
+            strategy=strategy,
+            adaptive=adaptive,
+            limit=top.limit,
+            window=top.window,
+            remaining=top.remaining,
+            reset_in=top.reset_in,
+            reset_time=top.reset_time,
+            time_waiting=time_waiting,
+            rate_limited=sum(g.rate_limited for g in groups.values()),
+            groups=groups,
+            overall=overall,
+        )
+
     @property
     def learned_limits(self) -> dict[str, tuple[int, float]]:
         """``{group: (requests, window)}`` for every group adaptive mode has lowered."""

@@ -225,19 +225,12 @@ class AsyncRedisRateLimiter:
         overall = None
         if self.overall is not None:
             overall = self._view("overall", self.overall, wall)
-        top = overall if overall is not None else groups["standard"]
-        return RateLimitStatus(
+        return RateLimitStatus.summarize(
             strategy=self.strategy,
             adaptive=False,
-            limit=top.limit,
-            window=top.window,
-            remaining=top.remaining,
-            reset_in=top.reset_in,
-            reset_time=top.reset_time,
-            time_waiting=self.time_waiting,
-            rate_limited=sum(g.rate_limited for g in groups.values()),
             groups=groups,
             overall=overall,
+            time_waiting=self.time_waiting,
         )
 
     def _view(self, name: str, w: _Window, wall: float) -> GroupLimitStatus:

@@ -285,17 +285,14 @@ class Transport:
     ) -> T:
         try:
             return decoder.decode(body)
-        except msgspec.ValidationError as exc:
+        except (msgspec.DecodeError, RecursionError) as exc:  # ValidationError included
+            what = (
+                "does not match the API schema"
+                if isinstance(exc, msgspec.ValidationError)
+                else "is not valid JSON"
+            )
             raise DecodeError(
-                f"response does not match the API schema: {exc}",
-                method=method,
-                url=_safe_url(url),
-                status_code=status,
-                body=body,
-            ) from exc
-        except (msgspec.DecodeError, RecursionError) as exc:
-            raise DecodeError(
-                f"response is not valid JSON: {exc}",
+                f"response {what}: {exc}",
                 method=method,
                 url=_safe_url(url),
                 status_code=status,

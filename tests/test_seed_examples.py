@@ -9,16 +9,14 @@ beside the project in ``../shared``.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from codegen_async.emulator import Emulator, serve_in_thread
+from tests.examples import run_example
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_8a2bfdb70bca5a21.txt"
 BLOCKS = (
@@ -60,22 +58,4 @@ def emulator() -> Iterator[Emulator]:
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
 def test_seed_example_runs(index: int, emulator: Emulator, tmp_path: Path) -> None:
     """Seed example number ``index`` exits 0 against the emulator."""
-    script = tmp_path / f"seed_{index}.py"
-    script.write_text(adapt(BLOCKS[index]))
-    env = {
-        **os.environ,
-        "CODEGEN_BASE_URL": emulator.url,
-        "CODEGEN_API_TOKEN": emulator.token,
-        "CODEGEN_ORG_ID": str(emulator.org_id),
-    }
-    result = subprocess.run(
-        [sys.executable, str(script)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        cwd=tmp_path,
-        check=False,
-    )
-    assert 0 == result.returncode, f"{script.read_text()}\n---\n{result.stderr[-3000:]}"
-    assert emulator.token not in result.stdout + result.stderr
+    run_example(adapt(BLOCKS[index]), emulator, tmp_path, warnings_as_errors=False)
