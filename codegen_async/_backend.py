@@ -15,6 +15,7 @@ import contextlib
 import inspect
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from threading import get_ident
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiolimiter import AsyncLimiter as _AioLimiter
@@ -207,8 +208,12 @@ class AsyncHTTPBackend:
         return self._session is not None and not self._session.closed
 
     def _open(self) -> aiohttp.ClientSession:
-        loop = asyncio.get_running_loop()
         session = self._session
+        # The session's loop running in this thread is the running loop. Checking that
+        # first skips asyncio.get_running_loop(), which makes a getpid() system call.
+        if session is not None and getattr(self._loop, "_thread_id", None) == get_ident():
+            return session
+        loop = asyncio.get_running_loop()
         if session is not None and not session.closed:
             if self._loop is loop:
                 return session
@@ -271,7 +276,9 @@ class AsyncHTTPBackend:
         if client_timeout is None:
             client_timeout = self._timeouts[timeout] = aiohttp.ClientTimeout(total=timeout)
         try:
-            async with session.request(
+            # Awaited directly, not through ``async with``: one coroutine level less on
+            # every resume. The ``finally`` below does what the context manager would.
+            resp = await session.request(
                 method,
                 # Our URLs are built already encoded: skip yarl's parsing and re-quoting.
                 self._url(url, encoded=True),
@@ -279,7 +286,8 @@ class AsyncHTTPBackend:
                 data=body,
                 timeout=client_timeout,
                 allow_redirects=False,
-            ) as resp:
+            )
+            try:
                 length = resp.content_length
                 limit = self._max_response_size
                 if length is not None and length > limit:
@@ -299,6 +307,10 @@ class AsyncHTTPBackend:
                 src = resp.headers
                 got = {name: src[name] for name in WANTED_HEADERS if name in src}
                 return RawResponse(status, got, data)
+            finally:
+                resp.release()
+                if body is not None:  # only a request with a body has a writer to wait for
+                    await resp.wait_for_close()
         except aiohttp.ClientConnectorError as exc:
             raise APIConnectionError(
                 f"cannot connect: {exc.os_error or exc}", method=method, url=url, request_sent=False

@@ -10,8 +10,8 @@ time spent waiting for the rate limiter excluded (that is ``time_waiting_for_rat
 
 from __future__ import annotations
 
-import math
 import threading
+from bisect import bisect_left
 from typing import Any
 
 import msgspec
@@ -25,14 +25,13 @@ _MIN = 1e-4
 _NBUCKETS = 330
 
 
-_SCALE = 1 / math.log(_BASE)
+# Upper bounds of buckets 0 .. N-2 (bucket i holds (MIN * BASE**(i-1), MIN * BASE**i]);
+# a binary search over them is cheaper per request than a logarithm.
+_BOUNDS = [_MIN * _BASE**i for i in range(_NBUCKETS - 1)]
 
 
 def _bucket(seconds: float) -> int:
-    if seconds <= _MIN:
-        return 0
-    index = int(math.log(seconds / _MIN) * _SCALE) + 1
-    return index if index < _NBUCKETS else _NBUCKETS - 1
+    return bisect_left(_BOUNDS, seconds)
 
 
 def _bucket_value(index: int) -> float:

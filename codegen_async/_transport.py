@@ -1,7 +1,7 @@
 """The request pipeline: rate limit -> cache -> HTTP attempt -> map errors -> retry -> decode.
 
 One call to :meth:`AsyncTransport.request` is one logical API call; the retry policy
-reads in one place, in :meth:`AsyncTransport._send`.
+reads in one place, in :meth:`AsyncTransport.request`.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ class AsyncTransport:
     def has_token(self) -> bool:
         return self._has_token
 
-    async def request(
+    async def request(  # noqa: PLR0912, PLR0915 - the retry policy reads in one place
         self,
         method: str,
         path: str,
@@ -116,16 +116,81 @@ class AsyncTransport:
                     return self._decode(decoder, hit, method, url, 200)
             # Read before sending: a write that invalidates meanwhile makes this stale.
             generation = store.generation
+        # The attempt loop is inline, not a helper coroutine: every await level costs CPU
+        # each time the task resumes, on every request.
+        config = self.config
+        retries_left = config.max_retries if max_retries is None else max_retries
+        attempt_timeout = config.timeout if timeout is None else timeout
+        headers = self._json_headers if body is not None else None
+        backoff_delays = None  # made on the first retry: most calls never need one
+        limiter = self.limiter
+        started = monotonic()
+        waited = 0.0
+        attempt = 0
         try:
-            response = await self._send(
-                method,
-                url,
-                group=group,
-                body=body,
-                idempotent=idempotent,
-                timeout=timeout,
-                max_retries=max_retries,
-            )
+            while True:
+                attempt += 1
+                # The slot is taken before a pooled connection is: a waiting task holds none.
+                if not limiter.take_now(group):
+                    waited += await limiter.acquire(group)
+                sent_at = monotonic()
+                try:
+                    response = await self._http.request(
+                        method, url, headers=headers, body=body, timeout=attempt_timeout
+                    )
+                    if 300 <= response.status < 400 and method == "GET":
+                        response = await self._follow(url, response, attempt_timeout)
+                except APIConnectionError as exc:
+                    if not limiter.release_now(group, False):
+                        await limiter.release(group, False)
+                    if not idempotent and exc.request_sent and not config.retry_unknown_creates:
+                        self._record(group, False, started, waited)
+                        raise OutcomeUnknownError(
+                            f"the server may or may not have acted on this request: {exc.message}",
+                            method=method,
+                            url=_safe_url(url),
+                            cause=exc,
+                        ) from exc
+                    if retries_left <= 0:
+                        self._record(group, False, started, waited)
+                        raise
+                    if backoff_delays is None:
+                        backoff_delays = delays(config.retry_backoff_factor, config.retry_max_delay)
+                    delay = next(backoff_delays)
+                    self._log_retry(method, url, attempt, delay, exc.message)
+                except BaseException:
+                    # Cancelled, or an error we do not retry.
+                    if not limiter.release_now(group, False):
+                        await limiter.release(group, False)
+                    raise
+                else:
+                    status = response.status
+                    ok = status < 300
+                    if not limiter.release_now(group, ok):
+                        await limiter.release(group, ok)
+                    if logger.isEnabledFor(logging.DEBUG):
+                        _log_request(method, url, status, sent_at, attempt)
+                    if ok:
+                        self._record(group, True, started, waited)
+                        break
+                    if backoff_delays is None:
+                        backoff_delays = delays(config.retry_backoff_factor, config.retry_max_delay)
+                    delay = await self._status_retry(
+                        response,
+                        method,
+                        url,
+                        group=group,
+                        idempotent=idempotent,
+                        retries_left=retries_left,
+                        backoff=next(backoff_delays),
+                        attempt=attempt,
+                        sent_at=sent_at,
+                        started=started,
+                        waited=waited,
+                    )
+                retries_left -= 1
+                if delay > 0:
+                    await sleep(delay)
         finally:
             if invalidates is not None:
                 self.invalidate(invalidates)
@@ -140,91 +205,39 @@ class AsyncTransport:
         if self.cache is not None:
             self.cache.invalidate(self._cache_prefix + self._base + path_prefix)
 
-    async def _send(  # noqa: PLR0912, PLR0915 - the retry policy reads in one place
+    async def _status_retry(
         self,
+        response: RawResponse,
         method: str,
         url: str,
         *,
         group: str,
-        body: bytes | None,
         idempotent: bool,
-        timeout: float | None,
-        max_retries: int | None,
-    ) -> RawResponse:
-        config = self.config
-        retries_left = config.max_retries if max_retries is None else max_retries
-        attempt_timeout = config.timeout if timeout is None else timeout
-        headers = self._json_headers if body is not None else None
-        backoff_delays = None  # made on the first retry: most calls never need one
+        retries_left: int,
+        backoff: float,
+        attempt: int,
+        sent_at: float,
+        started: float,
+        waited: float,
+    ) -> float:
+        """After a non-2xx answer: raise its error, or return the delay before a retry."""
+        status = response.status
+        error = error_for_response(response, method, _safe_url(url))
+        retry_after = error.retry_after if isinstance(error, RateLimitError) else None
         limiter = self.limiter
-        started = monotonic()
-        waited = 0.0
-        attempt = 0
-        while True:
-            attempt += 1
-            # The slot is taken before a pooled connection is: a waiting task holds none.
-            if not limiter.take_now(group):
-                waited += await limiter.acquire(group)
-            sent_at = monotonic()
-            ok = False
-            try:
-                response = await self._http.request(
-                    method, url, headers=headers, body=body, timeout=attempt_timeout
-                )
-                if 300 <= response.status < 400 and method == "GET":
-                    response = await self._follow(url, response, attempt_timeout)
-                ok = response.status < 300
-            except APIConnectionError as exc:
-                if not limiter.release_now(group, False):
-                    await limiter.release(group, False)
-                if not idempotent and exc.request_sent and not config.retry_unknown_creates:
-                    self._record(group, False, started, waited)
-                    raise OutcomeUnknownError(
-                        f"the server may or may not have acted on this request: {exc.message}",
-                        method=method,
-                        url=_safe_url(url),
-                        cause=exc,
-                    ) from exc
-                if retries_left <= 0:
-                    self._record(group, False, started, waited)
-                    raise
-                if backoff_delays is None:
-                    backoff_delays = delays(config.retry_backoff_factor, config.retry_max_delay)
-                delay = next(backoff_delays)
-                self._log_retry(method, url, attempt, delay, exc.message)
-            except BaseException:
-                # Cancelled, or an error we do not retry.
-                if not limiter.release_now(group, False):
-                    await limiter.release(group, False)
-                raise
-            else:
-                if not limiter.release_now(group, ok):
-                    await limiter.release(group, ok)
-                status = response.status
-                if logger.isEnabledFor(logging.DEBUG):
-                    _log_request(method, url, status, sent_at, attempt)
-                if ok:
-                    self._record(group, True, started, waited)
-                    return response
-                error = error_for_response(response, method, _safe_url(url))
-                retry_after = error.retry_after if isinstance(error, RateLimitError) else None
-                if status == 429:
-                    await limiter.penalize(group, retry_after, sent_at)
-                if not self._retryable(error, status, idempotent) or retries_left <= 0:
-                    self._record(group, False, started, waited, rate_limited=status == 429)
-                    if isinstance(error, RateLimitError) and error.retry_after is None:
-                        # No Retry-After from the server: say when our own window frees a
-                        # slot, so `sleep(e.retry_after)` works (never less than a second).
-                        error.retry_after = max(1.0, limiter.status().groups[group].reset_in)
-                    raise error
-                if backoff_delays is None:
-                    backoff_delays = delays(config.retry_backoff_factor, config.retry_max_delay)
-                delay = self._status_delay(status, retry_after, next(backoff_delays))
-                self.metrics.record_retry(group, rate_limited=status == 429)
-                self._log_retry(method, url, attempt, delay, f"{status} {error.detail}")
-            retries_left -= 1
-            if delay > 0:
-                await sleep(delay)
+        if status == 429:
+            await limiter.penalize(group, retry_after, sent_at)
+        if not self._retryable(error, status, idempotent) or retries_left <= 0:
+            self._record(group, False, started, waited, rate_limited=status == 429)
+            if isinstance(error, RateLimitError) and error.retry_after is None:
+                # No Retry-After from the server: say when our own window frees a
+                # slot, so `sleep(e.retry_after)` works (never less than a second).
+                error.retry_after = max(1.0, limiter.status().groups[group].reset_in)
+            raise error
+        self.metrics.record_retry(group, rate_limited=status == 429)
+        delay = self._status_delay(status, retry_after, backoff)
+        self._log_retry(method, url, attempt, delay, f"{status} {error.detail}")
+        return delay
 
     def _status_delay(self, status: int, retry_after: float | None, backoff: float) -> float:
         if retry_after is not None:

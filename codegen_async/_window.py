@@ -6,6 +6,13 @@ what makes the window safe against a server that stamps requests on arrival: a r
 that sat in a connection pool or a slow network still arrived before its answer came
 back, so the server's count of any window of ``window`` seconds can never exceed ours.
 The price is one round trip per window (a few milliseconds in a 30 s window).
+
+Finished requests are counted in time slices of ``window / 256``: each slice keeps its
+count and its *latest* end stamp, and leaves the window when that stamp does. A request
+may so be held up to one slice longer than it must (at most 0.4% of a window's
+capacity), never shorter; in exchange memory stays at 256 slices whatever the rate, and
+the per-request work touches only the newest slice (at thousands of requests a second,
+a stamp per request meant touching a long-evicted stamp on every release).
 """
 
 from __future__ import annotations
@@ -15,7 +22,10 @@ import threading
 from collections import deque
 from collections.abc import Sequence
 
-__all__ = ["AdaptiveLimit", "SlidingWindow", "acquire_all"]
+__all__ = ["SLICES", "AdaptiveLimit", "SlidingWindow", "acquire_all"]
+
+SLICES = 256
+"""Time slices per window (see the module docstring)."""
 
 
 class SlidingWindow:
@@ -29,51 +39,94 @@ class SlidingWindow:
     after a 429). With ``smooth=True`` requests are also spaced ``window / limit`` apart
     (a virtual schedule that tolerates one request of timer lateness), so a burst never
     goes out at once.
+
+    Windows that are always used together (a group and the overall cap) may share one
+    ``lock``; :func:`acquire_all` then takes it once.
     """
 
     __slots__ = (
         "_blocked_until",
-        "_done",
-        "_in_flight",
+        "_closed",
+        "_finished",
+        "_gate",
         "_lock",
         "_next_at",
+        "_open_count",
+        "_open_end",
+        "_open_until",
+        "_slice",
         "_smooth",
+        "_used",
         "limit",
         "rate_limited",
         "waited",
         "window",
     )
 
-    def __init__(self, limit: int, window: float, *, smooth: bool = False) -> None:
+    def __init__(
+        self,
+        limit: int,
+        window: float,
+        *,
+        smooth: bool = False,
+        lock: threading.Lock | None = None,
+    ) -> None:
         self.limit = limit
         self.window = window
         self._smooth = smooth
-        self._done: deque[float] = deque()  # end stamps, oldest first
-        self._in_flight = 0
+        self._slice = window / SLICES
+        # Finished requests: closed slices as (latest end stamp, count), oldest first, and
+        # the open slice, which takes ends stamped before ``_open_until``.
+        self._closed: deque[tuple[float, int]] = deque()
+        self._open_end = 0.0
+        self._open_count = 0
+        self._open_until = -math.inf
+        self._finished = 0  # requests counted in the slices
+        # Slots taken: requests in flight plus ``_finished`` (slices not pruned yet only
+        # overcount, never under).
+        self._used = 0
+        # The fast path takes a slot while ``_used < _gate``: the limit, or 0 while a
+        # block or smooth pacing needs the clock (every take then goes the slow way).
+        self._gate = 0 if smooth else limit
         self._blocked_until = 0.0
         self._next_at = 0.0  # smooth pacing: when the next request is due
-        self._lock = threading.Lock()
+        self._lock = threading.Lock() if lock is None else lock
         self.waited = 0.0  # seconds callers spent waiting for this window, in total
         self.rate_limited = 0  # 429 answers counted against this window
 
     # -- the hot path (each O(1) amortised) -------------------------------------------------
 
     def _prune(self, now: float) -> None:
-        done = self._done
         horizon = now - self.window
-        while done and done[0] <= horizon:
-            done.popleft()
+        closed = self._closed
+        while closed and closed[0][0] <= horizon:
+            count = closed.popleft()[1]
+            self._used -= count
+            self._finished -= count
+        if self._open_count and self._open_end <= horizon:
+            self._used -= self._open_count
+            self._finished -= self._open_count
+            self._open_count = 0
+            self._open_until = -math.inf
+
+    def _oldest_end(self) -> float | None:
+        if self._closed:
+            return self._closed[0][0]
+        return self._open_end if self._open_count else None
 
     def _wait(self, now: float) -> float:
         """Seconds until a slot may free (0.0: free now). The lock is held."""
         wait = self._blocked_until - now
+        if wait <= 0.0 and not self._smooth:
+            self._gate = self.limit  # a block that has passed no longer gates the fast path
         self._prune(now)
-        if self._in_flight + len(self._done) >= self.limit:
-            # Full. The earliest a slot frees is when the oldest finished request leaves
-            # the window; with every slot in flight, no earlier than a window from now.
-            # Both figures are lower bounds, so a waiter that sleeps them never oversleeps.
-            if self._done and self._in_flight < self.limit:
-                wait = max(wait, self._done[0] + self.window - now)
+        if self._used >= self.limit:
+            # Full. The earliest a slot frees is when the oldest slice leaves the window;
+            # with every slot in flight, no earlier than a window from now. Both figures
+            # are lower bounds, so a waiter that sleeps them never oversleeps.
+            oldest = self._oldest_end()
+            if oldest is not None and self._used - self._finished < self.limit:
+                wait = max(wait, oldest + self.window - now)
             else:
                 wait = max(wait, self.window)
         if self._smooth:
@@ -83,7 +136,7 @@ class SlidingWindow:
         return wait if wait > 0.0 else 0.0
 
     def _take(self, now: float) -> None:
-        self._in_flight += 1
+        self._used += 1
         if self._smooth:
             self._next_at = max(self._next_at, now) + self.window / self.limit
 
@@ -98,21 +151,37 @@ class SlidingWindow:
     def release(self, now: float) -> None:
         """A request holding a slot finished (answered or failed) at ``now``."""
         with self._lock:
-            self._in_flight = max(0, self._in_flight - 1)
-            done = self._done
-            # Stamps from several threads may arrive out of order by a hair; keep the
-            # deque sorted so pruning from the left stays correct.
-            done.append(now if not done or now >= done[-1] else done[-1])
+            self._release(now)
+
+    def _release(self, now: float) -> None:
+        if self._used <= self._finished:
+            return  # nothing in flight: a release without a take changes nothing
+        self._finished += 1
+        if now < self._open_until:
+            self._open_count += 1
+            if now > self._open_end:  # noqa: PLR1730 - no call on the hot path
+                self._open_end = now
+            return
+        # Once a slice: close the open one, open a new one, and prune (which keeps memory
+        # to one window of slices, so the take path never needs to prune far from full).
+        if self._open_count:
+            self._closed.append((self._open_end, self._open_count))
+        self._open_end = now
+        self._open_count = 1
+        self._open_until = now + self._slice
+        self._prune(now)
 
     def cancel(self) -> None:
         """Give back a slot that was taken but never used."""
         with self._lock:
-            self._in_flight = max(0, self._in_flight - 1)
+            if self._used > self._finished:
+                self._used -= 1
 
     def block_until(self, until: float) -> None:
         """Hold every caller until ``until`` (never shortens an existing block)."""
         with self._lock:
             self._blocked_until = max(self._blocked_until, until)
+            self._gate = 0
 
     # -- inspection and tuning --------------------------------------------------------------
 
@@ -120,18 +189,18 @@ class SlidingWindow:
         """Slots taken: requests in flight plus those finished within the window."""
         with self._lock:
             self._prune(now)
-            return self._in_flight + len(self._done)
+            return self._used
 
     def in_flight(self) -> int:
         """Requests let go and not finished yet."""
         with self._lock:
-            return self._in_flight
+            return self._used - self._finished
 
     def remaining(self, now: float) -> int:
         """Requests that may start now without waiting for a slot."""
         with self._lock:
             self._prune(now)
-            left = self.limit - self._in_flight - len(self._done)
+            left = self.limit - self._used
             return 0 if now < self._blocked_until else max(0, left)
 
     def reset_time(self, now: float) -> float:
@@ -144,8 +213,9 @@ class SlidingWindow:
         how long a server counting like us may still refuse, after a 429."""
         with self._lock:
             self._prune(now)
-            if self._done:
-                return max(self._done[0] + self.window - now, self.window / self.limit)
+            oldest = self._oldest_end()
+            if oldest is not None:
+                return max(oldest + self.window - now, self.window / self.limit)
             return self.window / self.limit
 
     def note_wait(self, seconds: float) -> None:
@@ -162,36 +232,50 @@ class SlidingWindow:
         """Change the limit (adaptive mode); slots already taken keep counting."""
         with self._lock:
             self.limit = max(1, limit)
+            if self._gate:
+                self._gate = self.limit
 
 
-def acquire_all(windows: Sequence[SlidingWindow], now: float) -> float:
+def _take_all(windows: Sequence[SlidingWindow], now: float) -> float:
+    """Take a slot in every window or in none; the windows' locks are held."""
+    for w in windows:
+        if w._used >= w._gate:
+            break
+    else:
+        # Far from every limit. Stamps not yet pruned only overcount, so a free slot by
+        # this count is a free slot: no pruning, no wait arithmetic (the common case).
+        for w in windows:
+            w._used += 1
+        return 0.0
+    wait = 0.0
+    for w in windows:
+        wait = max(wait, w._wait(now))
+    if wait == 0.0:
+        for w in windows:
+            w._take(now)
+    return wait
+
+
+def acquire_all(
+    windows: Sequence[SlidingWindow], now: float, lock: threading.Lock | None = None
+) -> float:
     """Take a slot in every window at once, or in none: returns 0.0 or the longest wait.
 
-    Locks are taken in the order given; callers always pass the group's window before the
-    overall one, so two threads can never hold them crosswise.
+    ``lock``: the one lock all ``windows`` share, if they do (taken once). Otherwise
+    each window's lock is taken, in the order given; callers always pass the group's
+    window before the overall one, so two threads can never hold them crosswise.
     """
-    if len(windows) == 1:
-        return windows[0].try_acquire(now)
-    if len(windows) == 2:  # a group and the overall cap: the common case, unrolled
-        first, second = windows
-        with first._lock, second._lock:
-            wait = max(first._wait(now), second._wait(now))
-            if wait == 0.0:
-                first._take(now)
-                second._take(now)
-            return wait
+    if lock is not None:
+        with lock:
+            return _take_all(windows, now)
     locks = [w._lock for w in windows]
-    for lock in locks:
-        lock.acquire()
+    for each in locks:
+        each.acquire()
     try:
-        wait = max(w._wait(now) for w in windows)
-        if wait == 0.0:
-            for w in windows:
-                w._take(now)
-        return wait
+        return _take_all(windows, now)
     finally:
-        for lock in reversed(locks):
-            lock.release()
+        for each in reversed(locks):
+            each.release()
 
 
 # Adaptive mode: multiplicative decrease on a 429, slow additive increase afterwards.

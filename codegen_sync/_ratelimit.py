@@ -14,6 +14,7 @@ awaitable so that a shared limiter (``_redis_limiter``) can offer the same inter
 
 from __future__ import annotations
 
+import threading
 import time
 
 from ._backend import LeakyBucket, monotonic, sleep
@@ -41,12 +42,17 @@ class RateLimiter:
         self._leaky = self.strategy == "leaky_bucket"
         self.adaptive = config.adaptive_rate_limit and not self._off
         limits = {g: config.limit_for(g) for g in RATE_LIMIT_GROUPS}
+        # One lock for every window: a request takes (and gives back) its group's slot
+        # and the overall cap's under a single acquisition.
+        self._lock = lock = threading.Lock()
         self._windows = {
-            g: SlidingWindow(n, w, smooth=self.adaptive) for g, (n, w) in limits.items()
+            g: SlidingWindow(n, w, smooth=self.adaptive, lock=lock) for g, (n, w) in limits.items()
         }
         self.overall: SlidingWindow | None = None
         if config.rate_limit_requests is not None and config.rate_limit_window is not None:
-            self.overall = SlidingWindow(config.rate_limit_requests, config.rate_limit_window)
+            self.overall = SlidingWindow(
+                config.rate_limit_requests, config.rate_limit_window, lock=lock
+            )
         # Tuples built once: the hot path allocates nothing.
         self._sets = {
             g: (w,) if self.overall is None else (w, self.overall) for g, w in self._windows.items()
@@ -73,15 +79,25 @@ class RateLimiter:
             return True
         if self._leaky:
             return False
-        return acquire_all(self._sets[group], monotonic()) == 0.0
+        windows = self._sets[group]
+        with self._lock:
+            for w in windows:
+                if w._used >= w._gate:
+                    break
+            else:  # far from every limit: no clock needed (see SlidingWindow._gate)
+                for w in windows:
+                    w._used += 1
+                return True
+        return acquire_all(windows, monotonic(), self._lock) == 0.0
 
     def release_now(self, group: str, ok: bool) -> bool:
         """:meth:`release` without a coroutine (in memory it never waits); True when done."""
         if self._off:
             return True
-        now = monotonic()
-        for window in self._sets[group]:
-            window.release(now)
+        with self._lock:
+            now = monotonic()  # read under the lock: stamps reach the windows in order
+            for window in self._sets[group]:
+                window._release(now)
         if self.adaptive and ok:
             learn = self._learn[group]
             if learn.limit < learn.configured:
@@ -103,14 +119,14 @@ class RateLimiter:
             self._buckets[group].acquire()
             if self._overall_bucket is not None:
                 self._overall_bucket.acquire()
-            wait = acquire_all(windows, monotonic())
+            wait = acquire_all(windows, monotonic(), self._lock)
         else:
-            wait = acquire_all(windows, started)
+            wait = acquire_all(windows, started, self._lock)
             if wait == 0.0:
                 return 0.0
         while wait > 0.0:
             sleep(wait)
-            wait = acquire_all(windows, monotonic())
+            wait = acquire_all(windows, monotonic(), self._lock)
         waited = monotonic() - started
         windows[0].note_wait(waited)
         return waited

@@ -3,12 +3,14 @@
 """Re-exports :mod:`codegen_async._window`: the very same objects, shared by both packages."""
 
 from codegen_async._window import (
+    SLICES,
     AdaptiveLimit,
     SlidingWindow,
     acquire_all,
 )
 
 __all__ = [
+    "SLICES",
     "AdaptiveLimit",
     "SlidingWindow",
     "acquire_all",

@@ -1,4 +1,4 @@
-"""Our ``AsyncCodegenClient`` (aiohttp + msgspec), features "off" or "on" (see ``_ours``)."""
+"""Our ``AsyncCodegenClient`` (aiohttp + msgspec); variants in ``_ours``."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def run(
     concurrency: int,
     *,
     timer: Timer,
-    variant: str = "off",
+    variant: str = "limited",
 ) -> None:
     """Protocol entry point."""
     asyncio.run(_main(workload, base_url, n_requests, concurrency, timer=timer, variant=variant))

@@ -1,4 +1,4 @@
-"""Our ``CodegenClient`` (urllib3 + msgspec), features "off" or "on"; threads share one client."""
+"""Our ``CodegenClient`` (urllib3 + msgspec), threads sharing one client; variants in ``_ours``."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def run(
     concurrency: int,
     *,
     timer: Timer,
-    variant: str = "off",
+    variant: str = "limited",
 ) -> None:
     """Protocol entry point."""
     config = make_config(CodegenConfig, base_url, variant, timer)
