@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiolimiter import AsyncLimiter as _AioLimiter
 
+from ._deadline import Deadlines
 from ._response import RawResponse
 from .errors import (
     APIConnectionError,
@@ -194,7 +195,8 @@ class AsyncHTTPBackend:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._aiohttp: Any = None
         self._url: Any = None
-        self._timeouts: dict[float, Any] = {}
+        self._deadlines: Deadlines | None = None
+        self._no_timeout: Any = None
 
     @staticmethod
     def prepare_headers(headers: Mapping[str, str]) -> Any:
@@ -227,6 +229,11 @@ class AsyncHTTPBackend:
 
         self._aiohttp = aiohttp
         self._url = yarl.URL
+        # Timeouts are ours (see _deadline): aiohttp's per-request timers stay off.
+        self._no_timeout = aiohttp.ClientTimeout(total=None, sock_connect=None)
+        if self._deadlines is not None:
+            self._deadlines.close()
+        self._deadlines = Deadlines(loop)
         connector = aiohttp.TCPConnector(
             limit=self._max_connections,
             limit_per_host=self._max_connections,
@@ -272,9 +279,9 @@ class AsyncHTTPBackend:
         """
         session = self._open_anonymous() if anonymous else self._open()
         aiohttp = self._aiohttp
-        client_timeout = self._timeouts.get(timeout)
-        if client_timeout is None:
-            client_timeout = self._timeouts[timeout] = aiohttp.ClientTimeout(total=timeout)
+        deadlines = self._deadlines
+        assert deadlines is not None  # made with the session
+        armed = deadlines.start(timeout)
         try:
             # Awaited directly, not through ``async with``: one coroutine level less on
             # every resume. The ``finally`` below does what the context manager would.
@@ -284,7 +291,7 @@ class AsyncHTTPBackend:
                 self._url(url, encoded=True),
                 headers=headers,
                 data=body,
-                timeout=client_timeout,
+                timeout=self._no_timeout,
                 allow_redirects=False,
             )
             try:
@@ -311,22 +318,16 @@ class AsyncHTTPBackend:
                 resp.release()
                 if body is not None:  # only a request with a body has a writer to wait for
                     await resp.wait_for_close()
-        except aiohttp.ClientConnectorError as exc:
-            raise APIConnectionError(
-                f"cannot connect: {exc.os_error or exc}", method=method, url=url, request_sent=False
-            ) from exc
-        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
-            raise APITimeoutError(
-                f"request timed out after {timeout:g} s", method=method, url=url
-            ) from exc
-        except aiohttp.InvalidURL as exc:
-            raise APIConnectionError(
-                f"invalid URL: {exc}", method=method, url=url, request_sent=False
-            ) from exc
-        except (aiohttp.ClientError, OSError) as exc:
-            raise APIConnectionError(
-                f"connection failed: {type(exc).__name__}: {exc}", method=method, url=url
-            ) from exc
+        except asyncio.CancelledError:
+            if deadlines.timed_out(armed):
+                raise APITimeoutError(
+                    f"request timed out after {timeout:g} s", method=method, url=url
+                ) from None
+            raise
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            raise _transport_error(aiohttp, exc, method, url, timeout) from exc
+        finally:
+            deadlines.stop(armed)
 
     async def _read_capped(self, resp: Any, method: str, url: str) -> bytes:
         limit = self._max_response_size
@@ -346,6 +347,7 @@ class AsyncHTTPBackend:
 
     def abandon(self) -> None:
         """Best-effort close without awaiting, for a client garbage-collected while open."""
+        self._close_deadlines()
         session, self._session = self._session, None
         if self._anonymous is not None:
             self._anonymous.detach()
@@ -359,14 +361,37 @@ class AsyncHTTPBackend:
             with contextlib.suppress(Exception):
                 connector._close()
 
+    def _close_deadlines(self) -> None:
+        deadlines, self._deadlines = self._deadlines, None
+        if deadlines is not None:
+            deadlines.close()
+
     async def aclose(self) -> None:
         """Close the session and its connections (idempotent)."""
+        self._close_deadlines()
         anonymous, self._anonymous = self._anonymous, None
         if anonymous is not None and not anonymous.closed:
             await anonymous.close()  # not the pool's owner: closes nothing shared
         session, self._session = self._session, None
         if session is not None and not session.closed:
             await session.close()
+
+
+def _transport_error(
+    aiohttp: Any, exc: BaseException, method: str, url: str, timeout: float
+) -> CodegenError:
+    """The error of ours that an aiohttp or socket failure becomes."""
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return APIConnectionError(
+            f"cannot connect: {exc.os_error or exc}", method=method, url=url, request_sent=False
+        )
+    if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
+        return APITimeoutError(f"request timed out after {timeout:g} s", method=method, url=url)
+    if isinstance(exc, aiohttp.InvalidURL):
+        return APIConnectionError(f"invalid URL: {exc}", method=method, url=url, request_sent=False)
+    return APIConnectionError(
+        f"connection failed: {type(exc).__name__}: {exc}", method=method, url=url
+    )
 
 
 class AsyncRedisConnector:

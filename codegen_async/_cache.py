@@ -89,7 +89,6 @@ class ResponseCache:
         key: str,
         body: bytes,
         now: float,
-        *,
         forever: bool = False,
         generation: int | None = None,
     ) -> bool:
@@ -101,8 +100,9 @@ class ResponseCache:
             if generation is not None and generation != self.generation:
                 return False
             entries = self._entries
+            if key in entries:
+                entries.move_to_end(key)  # a new key goes last already
             entries[key] = (None if forever else now + self.ttl, body)
-            entries.move_to_end(key)
             while len(entries) > self.max_size:
                 entries.popitem(last=False)
                 self._evictions += 1

@@ -49,18 +49,20 @@ class _Counters:
         "ok",
         "rate_limited",
         "retries",
-        "total",
         "waiting",
     )
 
     def __init__(self) -> None:
-        self.total = self.ok = self.failed = self.retries = self.rate_limited = 0
+        self.ok = self.failed = self.retries = self.rate_limited = 0
         self.cache_hits = self.cache_misses = 0
         self.waiting = self.latency_sum = 0.0
         self.histogram = [0] * _NBUCKETS
 
+    @property
+    def total(self) -> int:
+        return self.ok + self.failed
+
     def add(self, other: _Counters) -> None:
-        self.total += other.total
         self.ok += other.ok
         self.failed += other.failed
         self.retries += other.retries
@@ -179,7 +181,6 @@ class Metrics:
             c = self._groups.get(group) or self._counters(group)
             if waited:
                 c.waiting += waited
-            c.total += 1
             if ok:
                 c.ok += 1
             else:
@@ -188,6 +189,22 @@ class Metrics:
                 c.rate_limited += 1
             c.latency_sum += seconds
             c.histogram[index] += 1
+
+    def record_ok(self, group: str, seconds: float, waited: float, cache_miss: bool) -> None:
+        """:meth:`record` of a call that succeeded, plus its cache miss if it had one.
+
+        The path of nearly every call, so it takes the fewest steps (one lock, no keywords).
+        """
+        index = bisect_left(_BOUNDS, seconds)
+        with self._lock:
+            c = self._groups.get(group) or self._counters(group)
+            c.ok += 1
+            c.latency_sum += seconds
+            c.histogram[index] += 1
+            if waited:
+                c.waiting += waited
+            if cache_miss:
+                c.cache_misses += 1
 
     def record_retry(self, group: str, *, rate_limited: bool = False) -> None:
         """Record one more attempt (and whether a 429 caused it)."""

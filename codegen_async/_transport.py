@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
 import msgspec
 
-from ._backend import AsyncHTTPBackend, monotonic, sleep
+from ._backend import AsyncHTTPBackend, CancelledError, monotonic, sleep
 from ._cache import ResponseCache
 from ._errormap import error_for_response
 from ._metrics import Metrics
@@ -63,6 +64,8 @@ class AsyncTransport:
         # The backend sends the headers above with every request; bodies add a type.
         self._json_headers = self._http.prepare_headers({"Content-Type": "application/json"})
         self._has_token = bool(config.api_token)
+        self._max_retries = config.max_retries
+        self._timeout = config.timeout
         token = (config.api_token or "").encode()
         # Cache keys carry a digest of the token, so two tokens never share an entry.
         self._cache_prefix = hashlib.sha256(token).hexdigest()[:16] + " "
@@ -106,21 +109,21 @@ class AsyncTransport:
         if query:
             url += "?" + urlencode({k: v for k, v in query.items() if v is not None})
         store = self.cache if method == "GET" else None
-        generation = 0
+        missed = False  # a cache lookup that found nothing (counted with the call)
         if store is not None:
             key = self._cache_prefix + url
             if cache:
                 hit = store.get(key, monotonic())
-                self.metrics.record_cache(group, hit is not None)
                 if hit is not None:
+                    self.metrics.record_cache(group, True)
                     return self._decode(decoder, hit, method, url, 200)
+                missed = True
             # Read before sending: a write that invalidates meanwhile makes this stale.
             generation = store.generation
         # The attempt loop is inline, not a helper coroutine: every await level costs CPU
         # each time the task resumes, on every request.
-        config = self.config
-        retries_left = config.max_retries if max_retries is None else max_retries
-        attempt_timeout = config.timeout if timeout is None else timeout
+        retries_left = self._max_retries if max_retries is None else max_retries
+        attempt_timeout = self._timeout if timeout is None else timeout
         headers = self._json_headers if body is not None else None
         backoff_delays = None  # made on the first retry: most calls never need one
         limiter = self.limiter
@@ -143,19 +146,9 @@ class AsyncTransport:
                 except APIConnectionError as exc:
                     if not limiter.release_now(group, False):
                         await limiter.release(group, False)
-                    if not idempotent and exc.request_sent and not config.retry_unknown_creates:
-                        self._record(group, False, started, waited)
-                        raise OutcomeUnknownError(
-                            f"the server may or may not have acted on this request: {exc.message}",
-                            method=method,
-                            url=_safe_url(url),
-                            cause=exc,
-                        ) from exc
-                    if retries_left <= 0:
-                        self._record(group, False, started, waited)
-                        raise
+                    self._check_resend(exc, method, url, idempotent, retries_left)
                     if backoff_delays is None:
-                        backoff_delays = delays(config.retry_backoff_factor, config.retry_max_delay)
+                        backoff_delays = self._backoff()
                     delay = next(backoff_delays)
                     self._log_retry(method, url, attempt, delay, exc.message)
                 except BaseException:
@@ -171,10 +164,9 @@ class AsyncTransport:
                     if logger.isEnabledFor(logging.DEBUG):
                         _log_request(method, url, status, sent_at, attempt)
                     if ok:
-                        self._record(group, True, started, waited)
                         break
                     if backoff_delays is None:
-                        backoff_delays = delays(config.retry_backoff_factor, config.retry_max_delay)
+                        backoff_delays = self._backoff()
                     delay = await self._status_retry(
                         response,
                         method,
@@ -185,19 +177,31 @@ class AsyncTransport:
                         backoff=next(backoff_delays),
                         attempt=attempt,
                         sent_at=sent_at,
-                        started=started,
-                        waited=waited,
                     )
                 retries_left -= 1
                 if delay > 0:
                     await sleep(delay)
+        except BaseException as exc:
+            if not isinstance(exc, CancelledError):
+                # Response time excludes the limiter's pacing; that is reported on its own.
+                self.metrics.record(
+                    group,
+                    False,
+                    monotonic() - started - waited,
+                    rate_limited=isinstance(exc, RateLimitError) and exc.status_code == 429,
+                    waited=waited,
+                )
+            if missed:
+                self.metrics.record_cache(group, False)
+            raise
         finally:
             if invalidates is not None:
                 self.invalidate(invalidates)
+        self.metrics.record_ok(group, monotonic() - started - waited, waited, missed)
         value = self._decode(decoder, response.body, method, url, response.status)
         if store is not None:
             forever = bool(cache_forever(value)) if cache_forever is not None else False
-            store.set(key, response.body, monotonic(), forever=forever, generation=generation)
+            store.set(key, response.body, monotonic(), forever, generation)
         return value
 
     def invalidate(self, path_prefix: str) -> None:
@@ -217,8 +221,6 @@ class AsyncTransport:
         backoff: float,
         attempt: int,
         sent_at: float,
-        started: float,
-        waited: float,
     ) -> float:
         """After a non-2xx answer: raise its error, or return the delay before a retry."""
         status = response.status
@@ -228,7 +230,6 @@ class AsyncTransport:
         if status == 429:
             await limiter.penalize(group, retry_after, sent_at)
         if not self._retryable(error, status, idempotent) or retries_left <= 0:
-            self._record(group, False, started, waited, rate_limited=status == 429)
             if isinstance(error, RateLimitError) and error.retry_after is None:
                 # No Retry-After from the server: say when our own window frees a
                 # slot, so `sleep(e.retry_after)` works (never less than a second).
@@ -246,12 +247,22 @@ class AsyncTransport:
             return 0.0  # the limiter's group cool-down decides when to go again
         return backoff
 
-    def _record(
-        self, group: str, ok: bool, started: float, waited: float, *, rate_limited: bool = False
+    def _check_resend(
+        self, exc: APIConnectionError, method: str, url: str, idempotent: bool, retries_left: int
     ) -> None:
-        # Response time excludes the limiter's pacing; that is reported on its own.
-        seconds = monotonic() - started - waited
-        self.metrics.record(group, ok, seconds, rate_limited=rate_limited, waited=waited)
+        """Raise unless a request that failed on the way may be sent again."""
+        if not idempotent and exc.request_sent and not self.config.retry_unknown_creates:
+            raise OutcomeUnknownError(
+                f"the server may or may not have acted on this request: {exc.message}",
+                method=method,
+                url=_safe_url(url),
+                cause=exc,
+            ) from exc
+        if retries_left <= 0:
+            raise exc
+
+    def _backoff(self) -> Iterator[float]:
+        return delays(self.config.retry_backoff_factor, self.config.retry_max_delay)
 
     def _retryable(self, error: CodegenAPIError, status: int, idempotent: bool) -> bool:
         if status not in self.config.retry_on_status:

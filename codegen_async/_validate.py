@@ -36,6 +36,8 @@ _STATUS_ALIASES = {"COMPLETED": "COMPLETE", "CANCELED": "CANCELLED", "FAILURE": 
 
 def check_id(name: str, value: Any) -> int:
     """A positive integer id."""
+    if type(value) is int and value > 0:  # the common case, checked in one step
+        return value
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(f"{name} must be an integer, got {type(value).__name__}")
     if value <= 0:

@@ -45,6 +45,8 @@ class BaseClient:
 
     def _org(self, org_id: int | None) -> int:
         """The given org id, else the configured one; never a silent default."""
+        if type(org_id) is int and org_id > 0:  # the common case, checked in one step
+            return org_id
         if org_id is None:
             org_id = self.config.org_id
             if org_id is None:
