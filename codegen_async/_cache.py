@@ -96,17 +96,23 @@ class ResponseCache:
 
         Returns False, storing nothing, if the cache was invalidated since ``generation``.
         """
+        entry = (None if forever else now + self.ttl, body)
         with self._lock:
             if generation is not None and generation != self.generation:
                 return False
             entries = self._entries
             if key in entries:
                 entries.move_to_end(key)  # a new key goes last already
-            entries[key] = (None if forever else now + self.ttl, body)
-            while len(entries) > self.max_size:
-                entries.popitem(last=False)
-                self._evictions += 1
+            entries[key] = entry
+            if len(entries) > self.max_size:
+                self._evict()
             return True
+
+    def _evict(self) -> None:
+        entries = self._entries
+        while len(entries) > self.max_size:
+            entries.popitem(False)
+            self._evictions += 1
 
     def invalidate(self, prefix: str) -> int:
         """Drop every entry whose key starts with ``prefix``; return how many."""

@@ -55,6 +55,7 @@ class AsyncRateLimiter:
         self._sets = {
             g: (w,) if self.overall is None else (w, self.overall) for g, w in self._windows.items()
         }
+        self._pairs = {g: (w, self.overall) for g, w in self._windows.items()}
         self._learn = {g: AdaptiveLimit(n) for g, (n, _) in limits.items()}
         self._buckets: dict[str, AsyncLeakyBucket] = {}
         self._overall_bucket: AsyncLeakyBucket | None = None
@@ -77,16 +78,15 @@ class AsyncRateLimiter:
             return True
         if self._leaky:
             return False
-        windows = self._sets[group]
+        w, overall = self._pairs[group]
         with self._lock:
-            for w in windows:
-                if w._used >= w._gate:
-                    break
-            else:  # far from every limit: no clock needed (see SlidingWindow._gate)
-                for w in windows:
-                    w._used += 1
+            # Far from every limit, no clock is needed (see SlidingWindow._gate).
+            if w._used < w._gate and (overall is None or overall._used < overall._gate):
+                w._used += 1
+                if overall is not None:
+                    overall._used += 1
                 return True
-        return acquire_all(windows, monotonic(), self._lock) == 0.0
+        return acquire_all(self._sets[group], monotonic(), self._lock) == 0.0
 
     def release_now(self, group: str, ok: bool) -> bool:
         """:meth:`release` without a coroutine (in memory it never waits); True when done."""
@@ -94,8 +94,15 @@ class AsyncRateLimiter:
             return True
         with self._lock:
             now = monotonic()  # read under the lock: stamps reach the windows in order
-            for window in self._sets[group]:
-                window._release(now)
+            for w in self._sets[group]:
+                if now < w._open_until and w._used > w._finished:
+                    # SlidingWindow._release's common case, inline: one more request in
+                    # the open slice (``now`` is the latest stamp, read under the lock).
+                    w._finished += 1
+                    w._open_count += 1
+                    w._open_end = now
+                else:
+                    w._release(now)
         if self.adaptive and ok:
             learn = self._learn[group]
             if learn.limit < learn.configured:

@@ -25,7 +25,7 @@ from ._validate import (
     normalize_statuses,
 )
 from .errors import ValidationError, WaitTimeoutError
-from .models import AgentRun, AgentRunLog, AgentRunWithLogs, Page
+from .models import TERMINAL_STATUSES, AgentRun, AgentRunLog, AgentRunWithLogs, Page
 
 __all__ = ["AsyncAgentRunsAPI"]
 
@@ -37,7 +37,11 @@ _AGENT_TYPES = frozenset({"codegen", "claude_code"})
 
 
 def _finished(run: AgentRun) -> bool:
-    return run.is_terminal
+    # run.is_terminal, minus the property call and upper() for the usual upper-case status.
+    status = run.status
+    return status is not None and (
+        status in TERMINAL_STATUSES or status.upper() in TERMINAL_STATUSES
+    )
 
 
 class AsyncAgentRunsAPI(AsyncBaseClient):

@@ -112,10 +112,11 @@ class Transport:
             url += "?" + urlencode({k: v for k, v in query.items() if v is not None})
         store = self.cache if method == "GET" else None
         missed = False  # a cache lookup that found nothing (counted with the call)
+        started = monotonic()
         if store is not None:
             key = self._cache_prefix + url
             if cache:
-                hit = store.get(key, monotonic())
+                hit = store.get(key, started)
                 if hit is not None:
                     self.metrics.record_cache(group, True)
                     return self._decode(decoder, hit, method, url, 200)
@@ -129,16 +130,17 @@ class Transport:
         headers = self._json_headers if body is not None else None
         backoff_delays = None  # made on the first retry: most calls never need one
         limiter = self.limiter
-        started = monotonic()
         waited = 0.0
         attempt = 0
         try:
             while True:
                 attempt += 1
                 # The slot is taken before a pooled connection is: a waiting task holds none.
-                if not limiter.take_now(group):
+                if limiter.take_now(group):
+                    sent_at = started if attempt == 1 else monotonic()
+                else:
                     waited += limiter.acquire(group)
-                sent_at = monotonic()
+                    sent_at = monotonic()
                 try:
                     response = self._http.request(
                         method, url, headers=headers, body=body, timeout=attempt_timeout
@@ -199,11 +201,12 @@ class Transport:
         finally:
             if invalidates is not None:
                 self.invalidate(invalidates)
-        self.metrics.record_ok(group, monotonic() - started - waited, waited, missed)
+        finished = monotonic()
+        self.metrics.record_ok(group, finished - started - waited, waited, missed)
         value = self._decode(decoder, response.body, method, url, response.status)
         if store is not None:
             forever = bool(cache_forever(value)) if cache_forever is not None else False
-            store.set(key, response.body, monotonic(), forever, generation)
+            store.set(key, response.body, finished, forever, generation)
         return value
 
     def invalidate(self, path_prefix: str) -> None:
