@@ -1,11 +1,17 @@
 """GET one run against the emulator: our clients next to raw aiohttp and raw urllib3.
 
-``python -m benchmarks.client_vs_emulator [--rounds 3] [--requests 4000]``
+``python -m benchmarks.client_vs_emulator [--rounds 5] [--requests 16000] [--sync-requests 6000]``
 
-The emulator runs in its own process (limits off, 1,000 seeded runs); every contender runs
-in a fresh process per round, rounds interleaved, and reports requests per second. The
-emulator does real work per request, so this measures the stack a user develops against;
-``benchmarks.run`` measures the client alone against the lean server.
+The emulator runs in its own process (its limits off, enough seeded runs that no run is
+fetched twice); every contender runs in a fresh process per round, rounds interleaved,
+and reports requests per second. The emulator does real work per request, so this
+measures the stack a user develops against; ``benchmarks.run`` measures the client alone
+against the lean server.
+
+Our clients run in the variants of ``benchmarks.contenders._ours``: "limited" (rate
+limiter on, limits far too high to bind), and "off" / "on" for issue #4 (rate limiter,
+cache and metrics on against rate limiter and cache off; no run is fetched twice, so the
+cache never saves a request and its cost is all that shows).
 """
 
 from __future__ import annotations
@@ -18,24 +24,38 @@ import sys
 import time
 
 CONTENDERS = {
-    "raw aiohttp + msgspec, 64 tasks": "raw_aiohttp",
-    "AsyncCodegenClient, 64 tasks": "ours_async",
-    "raw urllib3 + msgspec, 1 thread": "raw_urllib3",
-    "CodegenClient, 1 thread": "ours_sync",
+    "raw aiohttp + msgspec, 64 tasks": ("raw_aiohttp", ""),
+    "AsyncCodegenClient, 64 tasks": ("ours_async", "limited"),
+    "AsyncCodegenClient features off, 64 tasks": ("ours_async", "off"),
+    "AsyncCodegenClient features on, 64 tasks": ("ours_async", "on"),
+    "raw urllib3 + msgspec, 1 thread": ("raw_urllib3", ""),
+    "CodegenClient, 1 thread": ("ours_sync", "limited"),
+    "CodegenClient features off, 1 thread": ("ours_sync", "off"),
+    "CodegenClient features on, 1 thread": ("ours_sync", "on"),
 }
+# Issue #4: features on against off, same client, same run.
+FEATURE_PAIRS = (
+    ("AsyncCodegenClient features on, 64 tasks", "AsyncCodegenClient features off, 64 tasks"),
+    ("CodegenClient features on, 1 thread", "CodegenClient features off, 1 thread"),
+)
 
 _CHILD = r"""
 import asyncio, sys, time
 import msgspec
+from benchmarks.contenders._common import Timer
+from benchmarks.contenders._ours import make_config
 from codegen_async.models import AgentRun
-kind, base, n, runs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+kind, variant, base, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 token, org = "sk-emulator-0000", 323
 dec = msgspec.json.Decoder(AgentRun)
-first = 1000  # the emulator numbers seeded runs from 1000
-path = lambda i: f"/v1/organizations/{org}/agent/run/{first + i % runs}"
+first = 1000  # the emulator numbers seeded runs from 1000; the warm-up takes the first n
+path = lambda i: f"/v1/organizations/{org}/agent/run/{first + i}"
 
-async def drive(op, c=64):
-    it = iter(range(n))
+def config(cls):
+    return make_config(cls, base, variant, Timer(0)).replace(api_token=token, org_id=org)
+
+async def drive(op, start, c=64):
+    it = iter(range(start, start + n))
     async def w():
         for i in it:
             await op(i)
@@ -49,15 +69,14 @@ if kind == "raw_aiohttp":
             async def op(i):
                 async with s.get(path(i)) as r:
                     data = await r.read(); r.raise_for_status(); return dec.decode(data)
-            await drive(op); return await drive(op)
+            await drive(op, 0); return await drive(op, n)
     dt = asyncio.run(main())
 elif kind == "ours_async":
-    from codegen_async import AsyncCodegenClient, ConfigPresets
+    from codegen_async import AsyncCodegenClient, CodegenConfig
     async def main():
-        cfg = ConfigPresets.testing(base_url=base, api_token=token, org_id=org, max_retries=0)
-        async with AsyncCodegenClient(cfg) as c:
-            async def op(i): return await c.get_agent_run(org, first + i % runs)
-            await drive(op); return await drive(op)
+        async with AsyncCodegenClient(config(CodegenConfig)) as c:
+            async def op(i): return await c.get_agent_run(org, first + i)
+            await drive(op, 0); return await drive(op, n)
     dt = asyncio.run(main())
 elif kind == "raw_urllib3":
     import urllib3
@@ -68,15 +87,14 @@ elif kind == "raw_urllib3":
         assert r.status == 200; return dec.decode(r.data)
     for i in range(n): op(i)
     t = time.perf_counter()
-    for i in range(n): op(i)
+    for i in range(n, 2 * n): op(i)
     dt = time.perf_counter() - t
 else:
-    from codegen_sync import CodegenClient, ConfigPresets
-    cfg = ConfigPresets.testing(base_url=base, api_token=token, org_id=org, max_retries=0)
-    with CodegenClient(cfg) as c:
-        for i in range(n): c.get_agent_run(org, first + i % runs)
+    from codegen_sync import CodegenClient, CodegenConfig
+    with CodegenClient(config(CodegenConfig)) as c:
+        for i in range(n): c.get_agent_run(org, first + i)
         t = time.perf_counter()
-        for i in range(n): c.get_agent_run(org, first + i % runs)
+        for i in range(n, 2 * n): c.get_agent_run(org, first + i)
         dt = time.perf_counter() - t
 print(n / dt)
 """
@@ -84,10 +102,12 @@ print(n / dt)
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--requests", type=int, default=4000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=16000, help="per async sample")
+    parser.add_argument("--sync-requests", type=int, default=6000, help="per sync sample")
     args = parser.parse_args()
-    runs = 1000
+    # Warm-up and timed requests each fetch a run of their own.
+    runs = 2 * max(args.requests, args.sync_requests)
     server = subprocess.Popen(
         [
             *(sys.executable, "-m", "codegen_async.emulator", "--port", "0"),
@@ -103,9 +123,10 @@ def main() -> int:
             raise SystemExit(f"emulator did not start: {line!r}")
         results: dict[str, list[float]] = {name: [] for name in CONTENDERS}
         for _ in range(args.rounds):
-            for name, kind in CONTENDERS.items():
+            for name, (kind, variant) in CONTENDERS.items():
+                n = args.requests if "64 tasks" in name else args.sync_requests
                 out = subprocess.run(
-                    [sys.executable, "-c", _CHILD, kind, base, str(args.requests), str(runs)],
+                    [sys.executable, "-c", _CHILD, kind, variant or "-", base, str(n)],
                     capture_output=True,
                     text=True,
                     timeout=600,
@@ -127,7 +148,19 @@ def main() -> int:
             f"| {name} | {medians[name]:,.0f} | {min(values):,.0f}-{max(values):,.0f} "
             f"| {medians[name] / base_rate:.2f} |"
         )
-    print(json.dumps({"rounds": args.rounds, "requests": args.requests, "req_per_s": results}))
+    print()
+    print("| issue #4: features on / off (paired per round) | median | min-max | met (>= 0.95) |")
+    print("|---|---:|---:|:---:|")
+    for on, off in FEATURE_PAIRS:
+        ratios = [a / b for a, b in zip(results[on], results[off], strict=True)]
+        ratio = statistics.median(ratios)
+        print(
+            f"| {on.replace(' features on', '')} | {ratio:.2f} "
+            f"| {min(ratios):.2f}-{max(ratios):.2f} | {'yes' if ratio >= 0.95 else 'NO'} |"
+        )
+    summary = {"rounds": args.rounds, "requests": args.requests, "req_per_s": results}
+    summary["sync_requests"] = args.sync_requests
+    print(json.dumps(summary))
     return 0
 
 

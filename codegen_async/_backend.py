@@ -280,8 +280,10 @@ class AsyncHTTPBackend:
         session = self._open_anonymous() if anonymous else self._open()
         aiohttp = self._aiohttp
         deadlines = self._deadlines
-        assert deadlines is not None  # made with the session
-        armed = deadlines.start(timeout)
+        task = asyncio.current_task(self._loop)
+        if deadlines is None or task is None:
+            raise CodegenError("AsyncCodegenClient requests must run inside an asyncio task")
+        armed = deadlines.start(task, timeout)
         try:
             # Awaited directly, not through ``async with``: one coroutine level less on
             # every resume. The ``finally`` below does what the context manager would.
@@ -319,7 +321,7 @@ class AsyncHTTPBackend:
                 if body is not None:  # only a request with a body has a writer to wait for
                     await resp.wait_for_close()
         except asyncio.CancelledError:
-            if deadlines.timed_out(armed):
+            if deadlines.timed_out(task):
                 raise APITimeoutError(
                     f"request timed out after {timeout:g} s", method=method, url=url
                 ) from None
@@ -327,7 +329,7 @@ class AsyncHTTPBackend:
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
             raise _transport_error(aiohttp, exc, method, url, timeout) from exc
         finally:
-            deadlines.stop(armed)
+            armed.discard(task)  # disarms the deadline
 
     async def _read_capped(self, resp: Any, method: str, url: str) -> bytes:
         limit = self._max_response_size

@@ -34,15 +34,12 @@ class Deadlines:
         self._expired: set[asyncio.Task[Any]] = set()
         self._ticks: dict[float, float] = {}  # timeout -> tick, computed once per value
 
-    def start(self, timeout: float) -> tuple[asyncio.Task[Any], set[asyncio.Task[Any]]]:
-        """Arm a deadline ``timeout`` seconds from now for the current task.
+    def start(self, task: asyncio.Task[Any], timeout: float) -> set[asyncio.Task[Any]]:
+        """Arm a deadline ``timeout`` seconds from now for ``task`` (the current one).
 
-        Returns what :meth:`stop` needs. Every ``start`` must be paired with a ``stop``
-        before the task awaits anything else.
+        Returns the slot's set of tasks: discard ``task`` from it once the request is
+        over, before the task awaits anything else (that disarms the deadline).
         """
-        task = asyncio.current_task(self._loop)
-        if task is None:
-            raise RuntimeError("a request needs to run inside an asyncio task")
         tick = self._ticks.get(timeout)
         if tick is None:
             tick = self._ticks[timeout] = min(_MAX_TICK, timeout / 10)
@@ -52,20 +49,14 @@ class Deadlines:
             members = self._slots[due] = set()
             self._handles[due] = self._loop.call_at(due, self._expire, due)
         members.add(task)
-        return task, members
+        return members
 
-    def stop(self, armed: tuple[asyncio.Task[Any], set[asyncio.Task[Any]]]) -> None:
-        """Disarm a deadline (the request finished, or failed, in time or not)."""
-        task, members = armed
-        members.discard(task)
-
-    def timed_out(self, armed: tuple[asyncio.Task[Any], set[asyncio.Task[Any]]]) -> bool:
-        """After a ``CancelledError``: whether it was this deadline's (and only its).
+    def timed_out(self, task: asyncio.Task[Any]) -> bool:
+        """After a ``CancelledError`` in ``task``: whether it was a deadline's (and only its).
 
         True means the cancellation is consumed: raise a timeout error instead. False
         means it came from elsewhere (or from elsewhere too): let it propagate.
         """
-        task = armed[0]
         if task not in self._expired:
             return False
         self._expired.discard(task)

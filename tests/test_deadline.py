@@ -13,16 +13,18 @@ from codegen_async._deadline import Deadlines
 
 async def _guarded(deadlines: Deadlines, timeout: float, work: float) -> str:
     """What a request does: arm, await, and tell a timeout from a cancellation."""
-    armed = deadlines.start(timeout)
+    task = asyncio.current_task()
+    assert task is not None
+    armed = deadlines.start(task, timeout)
     try:
         await asyncio.sleep(work)
         return "done"
     except asyncio.CancelledError:
-        if deadlines.timed_out(armed):
+        if deadlines.timed_out(task):
             return "timed out"
         raise
     finally:
-        deadlines.stop(armed)
+        armed.discard(task)
 
 
 async def test_expiry_ends_the_request_as_a_timeout_not_before_its_deadline() -> None:
@@ -77,18 +79,11 @@ async def test_requests_due_in_one_tick_share_one_timer() -> None:
 
 async def test_close_cancels_every_timer() -> None:
     deadlines = Deadlines(asyncio.get_running_loop())
-    armed = deadlines.start(60.0)
+    task = asyncio.current_task()
+    assert task is not None
+    armed = deadlines.start(task, 60.0)
     handles = list(deadlines._handles.values())
-    deadlines.stop(armed)
+    armed.discard(task)
     deadlines.close()
     assert handles and all(h.cancelled() for h in handles)
     assert not deadlines._handles and not deadlines._slots
-
-
-def test_start_outside_a_task_is_refused() -> None:
-    loop = asyncio.new_event_loop()
-    try:
-        with pytest.raises(RuntimeError, match="inside an asyncio task"):
-            Deadlines(loop).start(1.0)
-    finally:
-        loop.close()
