@@ -51,7 +51,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description="codegen-client benchmark suite (issue #9)")
     p.add_argument("--quick", action="store_true", help="short smoke run (< 1 minute)")
     p.add_argument("--rounds", type=int, help="interleaved rounds (default 5; quick 1)")
-    p.add_argument("--seconds", type=float, help="timed seconds per sample (default 0.8)")
+    p.add_argument("--seconds", type=float, help="timed seconds per sample (default 2)")
     p.add_argument(
         "--only",
         help="comma-separated substrings of contender keys (their raw baselines are added)",
@@ -77,7 +77,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     args = p.parse_args(argv)
     args.rounds = args.rounds or (1 if args.quick else 5)
-    args.seconds = args.seconds or (0.2 if args.quick else 0.8)
+    args.seconds = args.seconds or (0.2 if args.quick else 2.0)
     if args.out is None:
         args.out = RESULTS / "quick.tmp" if args.quick else RESULTS
     if args.retries is None:
