@@ -260,7 +260,7 @@ def _features(summary: dict[str, Any]) -> list[str]:
 
 def _targets(verdicts: list[dict[str, Any]]) -> list[str]:
     lines = [
-        "### Targets (issue #9)",
+        "### Targets (issues #9 and #4)",
         "",
         "| target | workload | req/s ratio (median, min-max) | met "
         "| CPU-cost ratio (reference CPU / ours) |",
