@@ -214,6 +214,15 @@ def slow_emu(codegen_emulator_factory: Callable[..., Emulator]) -> Iterator[Emul
     yield codegen_emulator_factory(time_scale=0.01, rate_limits="on", tokens={TOKEN: 1})
 
 
+# ``python -m codegen_async.cli``, with Ctrl-C handled the way Python does by default even
+# when this suite runs with SIGINT ignored (a background job of a non-interactive shell):
+# an ignored signal is inherited by child processes, and the job would never see it.
+_WITH_SIGINT = (
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('codegen_async.cli', run_name='__main__', alter_sys=True)"
+)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
 def test_resume_after_kill_creates_no_duplicate(
     slow_emu: Emulator, tmp_path: Path, sig: signal.Signals
@@ -232,7 +241,7 @@ def test_resume_after_kill_creates_no_duplicate(
     args = [str(path), "-o", str(out), "--time-scale", "0.01", "--max-concurrent", "8", "--json"]
     base = {k: v for k, v in os.environ.items() if not k.startswith("CODEGEN_")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "codegen_async.cli", "bulk", *args],
+        [sys.executable, "-c", _WITH_SIGINT, "bulk", *args],
         env={**base, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -251,7 +260,7 @@ def test_resume_after_kill_creates_no_duplicate(
         if proc.poll() is None:  # pragma: no cover
             proc.kill()
             proc.communicate()
-    assert proc.returncode != 0
+    assert proc.returncode != 0, stderr[-2000:]
     if sig == signal.SIGINT:
         assert 130 == proc.returncode
         assert "Traceback" not in stderr and "re-run the same command" in stderr
