@@ -26,16 +26,20 @@ MAX_CONNECTIONS = 20
 
 
 def _established_to(port: int) -> int:
-    """Established TCP connections (IPv4) whose remote end is ``port`` on this host."""
-    count = 0
+    """Established TCP connections (IPv4) whose remote end is ``port`` on this host.
+
+    Counted by their local address: the kernel builds ``/proc/net/tcp`` while sockets come
+    and go, so one read may list a connection twice; a set counts it once.
+    """
+    local_ends = set()
     with open("/proc/net/tcp") as table:
-        next(table)
-        for line in table:
-            fields = line.split()
-            remote, state = fields[2], fields[3]
-            if state == "01" and int(remote.rsplit(":", 1)[1], 16) == port:
-                count += 1
-    return count
+        rows = table.read().splitlines()[1:]
+    for line in rows:
+        fields = line.split()
+        local, remote, state = fields[1], fields[2], fields[3]
+        if state == "01" and int(remote.rsplit(":", 1)[1], 16) == port:
+            local_ends.add(local)
+    return len(local_ends)
 
 
 @contextmanager
