@@ -80,12 +80,14 @@ class AsyncRateLimiter:
             return False
         w, overall = self._pairs[group]
         with self._lock:
-            # Far from every limit, no clock is needed (see SlidingWindow._gate).
+            # _take_all's fast path, unrolled for a group and its optional overall cap:
+            # far from every limit, no clock is needed (see SlidingWindow._gate).
             if w._used < w._gate and (overall is None or overall._used < overall._gate):
                 w._used += 1
                 if overall is not None:
                     overall._used += 1
                 return True
+        # The slow path (a window near full, blocked or smooth) is acquire_all's.
         return acquire_all(self._sets[group], monotonic(), self._lock) == 0.0
 
     def release_now(self, group: str, ok: bool) -> bool:
@@ -94,15 +96,8 @@ class AsyncRateLimiter:
             return True
         with self._lock:
             now = monotonic()  # read under the lock: stamps reach the windows in order
-            for w in self._sets[group]:
-                if now < w._open_until and w._used > w._finished:
-                    # SlidingWindow._release's common case, inline: one more request in
-                    # the open slice (``now`` is the latest stamp, read under the lock).
-                    w._finished += 1
-                    w._open_count += 1
-                    w._open_end = now
-                else:
-                    w._release(now)
+            for window in self._sets[group]:
+                window._release(now)
         if self.adaptive and ok:
             learn = self._learn[group]
             if learn.limit < learn.configured:

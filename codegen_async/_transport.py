@@ -190,7 +190,7 @@ class AsyncTransport:
                     group,
                     False,
                     monotonic() - started - waited,
-                    rate_limited=isinstance(exc, RateLimitError) and exc.status_code == 429,
+                    rate_limited=isinstance(exc, RateLimitError),
                     waited=waited,
                 )
             if missed:

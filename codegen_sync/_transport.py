@@ -192,7 +192,7 @@ class Transport:
                     group,
                     False,
                     monotonic() - started - waited,
-                    rate_limited=isinstance(exc, RateLimitError) and exc.status_code == 429,
+                    rate_limited=isinstance(exc, RateLimitError),
                     waited=waited,
                 )
             if missed:
