@@ -70,7 +70,10 @@ class ResponseCache:
 
     def get(self, key: str, now: float) -> bytes | None:
         """The body stored under ``key`` if it has not expired (counts a hit or a miss)."""
-        with self._lock:
+        lock = self._lock
+        # acquire/release, not `with`: half the cost, on the path of every GET.
+        lock.acquire()
+        try:
             entry = self._entries.get(key)
             if entry is None:
                 self._misses += 1
@@ -83,6 +86,8 @@ class ResponseCache:
             self._entries.move_to_end(key)
             self._hits += 1
             return body
+        finally:
+            lock.release()
 
     def set(
         self,
@@ -97,7 +102,9 @@ class ResponseCache:
         Returns False, storing nothing, if the cache was invalidated since ``generation``.
         """
         entry = (None if forever else now + self.ttl, body)
-        with self._lock:
+        lock = self._lock
+        lock.acquire()  # not `with`: see get
+        try:
             if generation is not None and generation != self.generation:
                 return False
             entries = self._entries
@@ -107,6 +114,8 @@ class ResponseCache:
             if len(entries) > self.max_size:
                 self._evict()
             return True
+        finally:
+            lock.release()
 
     def _evict(self) -> None:
         entries = self._entries

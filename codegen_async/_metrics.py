@@ -196,7 +196,9 @@ class Metrics:
         The path of nearly every call, so it takes the fewest steps (one lock, no keywords).
         """
         index = bisect_left(_BOUNDS, seconds)
-        with self._lock:
+        lock = self._lock
+        lock.acquire()  # not `with`: half the cost
+        try:
             c = self._groups.get(group) or self._counters(group)
             c.ok += 1
             c.latency_sum += seconds
@@ -205,6 +207,8 @@ class Metrics:
                 c.waiting += waited
             if cache_miss:
                 c.cache_misses += 1
+        finally:
+            lock.release()
 
     def record_retry(self, group: str, *, rate_limited: bool = False) -> None:
         """Record one more attempt (and whether a 429 caused it)."""

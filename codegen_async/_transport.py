@@ -10,7 +10,7 @@ import hashlib
 import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 import msgspec
 
@@ -44,6 +44,25 @@ logger = logging.getLogger("codegen")
 _MAX_REDIRECTS = 3
 # Statuses at which the server cannot have acted on a request (safe to resend a create).
 _NOT_PROCESSED = frozenset({429, 503})
+
+
+def encode_query(query: dict[str, Any]) -> str:
+    """``urllib.parse.urlencode`` of the items that are not None, for a fraction of its CPU.
+
+    Keys are this package's own parameter names, which need no quoting; an int is written
+    as is, any other value quoted as ``urlencode`` quotes it.
+    """
+    parts = []
+    for key, value in query.items():
+        if value is None:
+            continue
+        if type(value) is int:  # not a bool: urlencode writes True as "True"
+            parts.append(f"{key}={value}")
+        elif isinstance(value, bytes):
+            parts.append(f"{key}={quote_plus(value)}")
+        else:
+            parts.append(f"{key}={quote_plus(str(value))}")
+    return "&".join(parts)
 
 
 class AsyncTransport:
@@ -107,7 +126,7 @@ class AsyncTransport:
         """
         url = self._base + path
         if query:
-            url += "?" + urlencode({k: v for k, v in query.items() if v is not None})
+            url += "?" + encode_query(query)
         store = self.cache if method == "GET" else None
         missed = False  # a cache lookup that found nothing (counted with the call)
         started = monotonic()

@@ -27,7 +27,15 @@ from ._validate import (
     normalize_statuses,
 )
 from .errors import ValidationError, WaitTimeoutError
-from .models import TERMINAL_STATUSES, AgentRun, AgentRunLog, AgentRunWithLogs, Page
+from .models import (
+    ACTIVE_STATUSES,
+    PAUSED_STATUSES,
+    TERMINAL_STATUSES,
+    AgentRun,
+    AgentRunLog,
+    AgentRunWithLogs,
+    Page,
+)
 
 __all__ = ["AgentRunsAPI"]
 
@@ -38,12 +46,16 @@ _ANY = msgspec.json.Decoder()
 _AGENT_TYPES = frozenset({"codegen", "claude_code"})
 
 
+_UNFINISHED = ACTIVE_STATUSES | PAUSED_STATUSES
+
+
 def _finished(run: AgentRun) -> bool:
-    # run.is_terminal, minus the property call and upper() for the usual upper-case status.
+    # run.is_terminal, minus the property call, and upper() only for a status not in the
+    # usual upper case.
     status = run.status
-    return status is not None and (
-        status in TERMINAL_STATUSES or status.upper() in TERMINAL_STATUSES
-    )
+    if status is None or status in _UNFINISHED:
+        return False
+    return status in TERMINAL_STATUSES or status.upper() in TERMINAL_STATUSES
 
 
 class AgentRunsAPI(BaseClient):

@@ -25,6 +25,7 @@ from codegen_sync import (
     ServerError,
     ValidationError,
 )
+from codegen_sync._transport import encode_query
 from codegen_sync.emulator import Emulator, FaultConfig
 
 from .conftest import config_for
@@ -129,6 +130,23 @@ class TestErrorStatuses:
                 client.get_current_user()
         assert 502 == info.value.status_code
         assert 3 == emulator.accounting.total("requests")
+
+
+class TestQueryString:
+    @pytest.mark.parametrize(
+        "value",
+        [0, 100, -3, 2**70, True, False, 1.5, "API", "a b&c=d/é+%", "", b"x y\xff", [1, 2]],
+    )
+    def test_same_as_urlencode(self, value: object) -> None:
+        """Every kind of value is written exactly as ``urlencode`` writes it."""
+        from urllib.parse import urlencode
+
+        query = {"skip": 0, "value": value, "gone": None, "limit": 100}
+        assert urlencode({"skip": 0, "value": value, "limit": 100}) == encode_query(query)
+
+    def test_all_none(self) -> None:
+        """A query with nothing set is empty."""
+        assert "" == encode_query({"user_id": None})
 
 
 class TestDecoding:
