@@ -112,7 +112,12 @@ class ResponseCache:
                 entries.move_to_end(key)  # a new key goes last already
             entries[key] = entry
             if len(entries) > self.max_size:
-                self._evict()
+                # The one eviction a full cache makes per store, without a call; _evict
+                # handles a max_size lowered meanwhile.
+                entries.popitem(False)
+                self._evictions += 1
+                if len(entries) > self.max_size:
+                    self._evict()
             return True
         finally:
             lock.release()

@@ -1,0 +1,224 @@
+"""Issue #4's overhead line: ``get_agent_run`` with the features on against off, on the emulator.
+
+    python -m benchmarks.feature_overhead [--pairs 30] [--block 2000] [--sync-block 500]
+
+"On" is ``benchmarks.contenders._ours``'s variant of that name: the sliding-window rate
+limiter (an overall cap plus every group's limit, all far too high to bind), the response
+cache and the metrics. "Off" has the limiter and the cache off (metrics are always on). The
+emulator runs in its own process with its limits off and one seeded run per request of a
+block, so the cache never answers a request: the figure is the features' bookkeeping,
+never a round trip saved.
+
+Both clients of a kind live in one process and take turns in short blocks, in the order
+on, off, off, on, on, off, ... Each pair of neighbouring blocks gives one ratio of
+throughput. On a shared VM throughput drifts by 20% within seconds; blocks a fraction of
+a second long see the same drift, so their ratio keeps the client's cost and loses most
+of the noise. Reported: the median of the pair ratios with their min-max, and the ratio of
+total requests per second. The async clients run 64 tasks; the sync clients one thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+TOKEN, ORG = "sk-emulator-0000", 323
+FIRST_RUN = 1000  # the emulator numbers its seeded runs from here
+CONCURRENCY = 64
+MINIMUM = 0.95
+
+
+@contextmanager
+def emulator(runs: int) -> Iterator[str]:
+    """An emulator process on 127.0.0.1 with its limits off and ``runs`` seeded runs."""
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "codegen_async.emulator", "--port", "0"),
+            *("--rate-limits", "off", "--seed-runs", str(runs)),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        base = line.strip().rsplit(" ", 1)[-1]
+        if not base.startswith("http://127.0.0.1:"):
+            raise SystemExit(f"emulator did not start: {line!r}")
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
+
+
+def _config(config_cls: Any, base: str, variant: str) -> Any:
+    from benchmarks.contenders._common import Timer
+    from benchmarks.contenders._ours import make_config
+
+    return make_config(config_cls, base, variant, Timer(0)).replace(api_token=TOKEN, org_id=ORG)
+
+
+def _order(pairs: int) -> Iterator[tuple[int, tuple[str, str]]]:
+    """Block pairs in the order on-off, off-on, ...: neither variant always goes first."""
+    for k in range(pairs):
+        yield k, (("on", "off") if k % 2 == 0 else ("off", "on"))
+
+
+def _summary(blocks: dict[str, list[tuple[int, float, float]]]) -> dict[str, Any]:
+    """Pair ratios of requests per second (on / off), and the totals."""
+    on, off = blocks["on"], blocks["off"]
+    ratios = [(n1 / t1) / (n2 / t2) for (n1, t1, _), (n2, t2, _) in zip(on, off, strict=True)]
+    cpu = {v: sum(b[2] for b in blocks[v]) / sum(b[0] for b in blocks[v]) * 1e6 for v in blocks}
+    rps = {v: sum(b[0] for b in blocks[v]) / sum(b[1] for b in blocks[v]) for v in blocks}
+    return {
+        "pairs": len(ratios),
+        "ratio": {
+            "median": statistics.median(ratios),
+            "min": min(ratios),
+            "max": max(ratios),
+        },
+        "total_ratio": rps["on"] / rps["off"],
+        "req_per_s": rps,
+        "cpu_us_per_request": cpu,
+        "met": statistics.median(ratios) >= MINIMUM,
+    }
+
+
+async def _async_blocks(base: str, pairs: int, block: int) -> dict[str, Any]:
+    from codegen_async import AsyncCodegenClient, CodegenConfig
+
+    clients = {v: AsyncCodegenClient(_config(CodegenConfig, base, v)) for v in ("on", "off")}
+
+    async def run(variant: str, first: int) -> tuple[int, float, float]:
+        get = clients[variant].get_agent_run
+        ids = iter(range(first, first + block))
+
+        async def worker() -> None:
+            for run_id in ids:
+                await get(ORG, run_id)
+
+        wall, cpu = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        return block, time.perf_counter() - wall, time.process_time() - cpu
+
+    try:
+        for variant in clients:  # opens every connection; uncounted
+            await run(variant, FIRST_RUN)
+        blocks: dict[str, list[tuple[int, float, float]]] = {"on": [], "off": []}
+        for k, order in _order(pairs):
+            # Both variants of a pair fetch the same runs; the "on" cache has never seen them.
+            first = FIRST_RUN + (k + 1) * block
+            for variant in order:
+                blocks[variant].append(await run(variant, first))
+        stats = {v: c.get_stats() for v, c in clients.items()}
+        cache = clients["on"].get_cache_stats()
+    finally:
+        for c in clients.values():
+            await c.aclose()
+    _check(stats, cache.hits)
+    return _summary(blocks)
+
+
+def _sync_blocks(base: str, pairs: int, block: int) -> dict[str, Any]:
+    from codegen_sync import CodegenClient, CodegenConfig
+
+    clients = {v: CodegenClient(_config(CodegenConfig, base, v)) for v in ("on", "off")}
+
+    def run(variant: str, first: int) -> tuple[int, float, float]:
+        get = clients[variant].get_agent_run
+        wall, cpu = time.perf_counter(), time.process_time()
+        for run_id in range(first, first + block):
+            get(ORG, run_id)
+        return block, time.perf_counter() - wall, time.process_time() - cpu
+
+    try:
+        for variant in clients:
+            run(variant, FIRST_RUN)
+        blocks: dict[str, list[tuple[int, float, float]]] = {"on": [], "off": []}
+        for k, order in _order(pairs):
+            first = FIRST_RUN + (k + 1) * block
+            for variant in order:
+                blocks[variant].append(run(variant, first))
+        stats = {v: c.get_stats() for v, c in clients.items()}
+        cache = clients["on"].get_cache_stats()
+    finally:
+        for c in clients.values():
+            c.close()
+    _check(stats, cache.hits)
+    return _summary(blocks)
+
+
+def _check(stats: dict[str, Any], cache_hits: int) -> None:
+    """Every request succeeded, and none was answered from the cache."""
+    for variant, s in stats.items():
+        if s.failed_requests:
+            raise SystemExit(f"{variant}: {s.failed_requests} requests failed")
+    if cache_hits:
+        raise SystemExit(f"the cache answered {cache_hits} requests; the figure would flatter it")
+
+
+def measure(pairs: int, block: int, sync_block: int) -> dict[str, Any]:
+    """Both kinds against one emulator."""
+    runs = (pairs + 1) * max(block, sync_block)
+    with emulator(runs) as base:
+        result = {"async c=64": asyncio.run(_async_blocks(base, pairs, block))}
+        result["sync t=1"] = _sync_blocks(base, pairs, sync_block)
+    return {
+        "pairs": pairs,
+        "block": block,
+        "sync_block": sync_block,
+        "minimum": MINIMUM,
+        "results": result,
+    }
+
+
+def markdown(data: dict[str, Any]) -> list[str]:
+    """The result as a Markdown table."""
+    lines = [
+        "| client | on / off, median of pair ratios | min-max | total req/s on / off "
+        f"| CPU us per request on / off | met (>= {MINIMUM}) |",
+        "|---|---:|---:|---:|---:|:---:|",
+    ]
+    fmt: Callable[[float], str] = "{:.2f}".format
+    for name, r in data["results"].items():
+        ratio, rps, cpu = r["ratio"], r["req_per_s"], r["cpu_us_per_request"]
+        lines.append(
+            f"| {name} | {fmt(ratio['median'])} | {fmt(ratio['min'])}-{fmt(ratio['max'])} "
+            f"| {rps['on']:,.0f} / {rps['off']:,.0f} ({fmt(r['total_ratio'])}) "
+            f"| {cpu['on']:.1f} / {cpu['off']:.1f} | {'yes' if r['met'] else 'NO'} |"
+        )
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pairs", type=int, default=30, help="block pairs per kind")
+    parser.add_argument("--block", type=int, default=2000, help="requests per async block")
+    parser.add_argument("--sync-block", type=int, default=500, help="requests per sync block")
+    parser.add_argument("--json", action="store_true", help="print JSON only")
+    args = parser.parse_args()
+    if min(args.pairs, args.block, args.sync_block) < 1:
+        parser.error("--pairs, --block and --sync-block must be positive")
+    data = measure(args.pairs, args.block, args.sync_block)
+    if args.json:
+        print(json.dumps(data))
+    else:
+        print("\n".join(markdown(data)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,18 @@
+"""The interleaved on/off benchmark of issue #4 runs end to end (tiny sizes, no timing)."""
+
+from __future__ import annotations
+
+from benchmarks import feature_overhead
+
+
+def test_measure_and_report() -> None:
+    """Both kinds are measured in pairs of blocks; the cache never answers a request."""
+    data = feature_overhead.measure(pairs=2, block=128, sync_block=16)
+    assert {"async c=64", "sync t=1"} == set(data["results"])
+    for result in data["results"].values():
+        assert 2 == result["pairs"]
+        assert 0 < result["ratio"]["min"] <= result["ratio"]["median"] <= result["ratio"]["max"]
+        assert {"on", "off"} == set(result["req_per_s"]) == set(result["cpu_us_per_request"])
+    table = feature_overhead.markdown(data)
+    assert 4 == len(table)
+    assert table[2].startswith("| async c=64 |")
