@@ -152,21 +152,6 @@ TARGETS: tuple[Target, ...] = (
         ("get", "list"),
         2.5,
     ),
-    # Issue #4: limiter + cache + metrics cost at most 5% of get_agent_run's throughput.
-    Target(
-        "#4: async, features on >= 0.95 x off (c=64)",
-        OURS_ASYNC_ON_64,
-        OURS_ASYNC_OFF_64,
-        ("get",),
-        0.95,
-    ),
-    Target(
-        "#4: sync, features on >= 0.95 x off (1 thread)",
-        OURS_SYNC_ON_1,
-        OURS_SYNC_OFF_1,
-        ("get",),
-        0.95,
-    ),
 )
 
 # Pairs whose CPU cost per request shows what the optional features cost.

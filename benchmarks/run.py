@@ -1,6 +1,6 @@
 """The one command: run every benchmark of issue #9 and write JSON + Markdown results.
 
-    python -m benchmarks.run            # full suite (~8 minutes on 2 cores)
+    python -m benchmarks.run            # full suite (~15 minutes on 2 cores)
     python -m benchmarks.run --quick    # smoke run (< 1 minute)
     python -m benchmarks.run --only ours-async,official --rounds 7 --no-memory
 
@@ -50,7 +50,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options."""
     p = argparse.ArgumentParser(description="codegen-client benchmark suite (issue #9)")
     p.add_argument("--quick", action="store_true", help="short smoke run (< 1 minute)")
-    p.add_argument("--rounds", type=int, help="interleaved rounds (default 5; quick 1)")
+    p.add_argument("--rounds", type=int, help="interleaved rounds (default 7; quick 1)")
     p.add_argument("--seconds", type=float, help="timed seconds per sample (default 2)")
     p.add_argument(
         "--only",
@@ -60,6 +60,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-decode", action="store_true", help="skip the decoding benchmark")
     p.add_argument("--no-import", action="store_true", help="skip the import-time benchmark")
     p.add_argument("--no-memory", action="store_true", help="skip the streaming-memory benchmark")
+    p.add_argument(
+        "--no-overhead", action="store_true", help="skip issue #4's on/off benchmark (emulator)"
+    )
     p.add_argument("--stream-runs", type=int, help="runs to stream (default 1,000,000)")
     p.add_argument(
         "--max-foreign",
@@ -76,7 +79,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "committed full results)",
     )
     args = p.parse_args(argv)
-    args.rounds = args.rounds or (1 if args.quick else 5)
+    args.rounds = args.rounds or (1 if args.quick else 7)
     args.seconds = args.seconds or (0.2 if args.quick else 2.0)
     if args.out is None:
         args.out = RESULTS / "quick.tmp" if args.quick else RESULTS
@@ -189,10 +192,15 @@ class Suite:
             self.n[workload, c.key] = int(min(MAX_N, max(MIN_N, math.ceil(target / step) * step)))
 
     def rounds(self) -> None:
-        """The interleaved rounds: every remaining pair once per round, same order each time."""
+        """The interleaved rounds: every remaining pair once per round.
+
+        Every other round runs in reverse order, so neither side of a compared pair (our
+        client and its raw stack sit next to each other) always goes first.
+        """
         for r in range(1, self.args.rounds + 1):
             busiest = 0.0
-            for workload, c in list(self.pairs):
+            order = list(self.pairs) if r % 2 else list(reversed(self.pairs))
+            for workload, c in order:
                 if (workload, c) not in self.pairs:
                     continue
                 n = self.n.get((workload, c.key), QUICK_N[workload])
@@ -222,6 +230,17 @@ class Suite:
 def extras(args: argparse.Namespace, children: Children, server: Server) -> dict[str, Any]:
     """Decoding, import time and streaming memory, each in its own process."""
     out: dict[str, Any] = {}
+    if not args.no_overhead:
+        print("features on/off against the emulator (issue #4) ...", flush=True)
+        sizes = ("2", "256", "32") if args.quick else ("30", "2000", "500")
+        out["feature_overhead"] = run_json_child(
+            children,
+            [
+                *("-m", "benchmarks.feature_overhead", "--json", "--pairs", sizes[0]),
+                *("--block", sizes[1], "--sync-block", sizes[2]),
+            ],
+            timeout=900,
+        )
     if not args.no_decode:
         print("decoding benchmark ...", flush=True)
         rounds = "3" if args.quick else "7"
@@ -284,7 +303,9 @@ def main(argv: list[str] | None = None) -> int:
         },
         **more,
     }
-    results["targets"] = report.check_targets(suite.http, more.get("import_time"))
+    results["targets"] = report.check_targets(
+        suite.http, more.get("import_time"), more.get("feature_overhead")
+    )
     results["elapsed_s"] = time.monotonic() - started
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "latest.json").write_text(json.dumps(results, indent=1) + "\n")
