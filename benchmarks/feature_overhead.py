@@ -23,45 +23,17 @@ import argparse
 import asyncio
 import json
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
+
+from benchmarks._harness import emulator_server
 
 TOKEN, ORG = "sk-emulator-0000", 323
 FIRST_RUN = 1000  # the emulator numbers its seeded runs from here
 CONCURRENCY = 64
 MINIMUM = 0.95
-
-
-@contextmanager
-def emulator(runs: int) -> Iterator[str]:
-    """An emulator process on 127.0.0.1 with its limits off and ``runs`` seeded runs."""
-    proc = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "codegen_async.emulator", "--port", "0"),
-            *("--rate-limits", "off", "--seed-runs", str(runs)),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = proc.stdout.readline() if proc.stdout else ""
-        base = line.strip().rsplit(" ", 1)[-1]
-        if not base.startswith("http://127.0.0.1:"):
-            raise SystemExit(f"emulator did not start: {line!r}")
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
 
 
 def _config(config_cls: Any, base: str, variant: str) -> Any:
@@ -173,7 +145,7 @@ def _check(stats: dict[str, Any], cache_hits: int) -> None:
 def measure(pairs: int, block: int, sync_block: int) -> dict[str, Any]:
     """Both kinds against one emulator."""
     runs = (pairs + 1) * max(block, sync_block)
-    with emulator(runs) as base:
+    with emulator_server(runs) as base:
         result = {"async c=64": asyncio.run(_async_blocks(base, pairs, block))}
         result["sync t=1"] = _sync_blocks(base, pairs, sync_block)
     return {
