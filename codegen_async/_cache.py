@@ -61,7 +61,9 @@ class ResponseCache:
     def __init__(self, ttl: float, max_size: int) -> None:
         self.ttl = ttl
         self.max_size = max_size
-        self._entries: OrderedDict[str, tuple[float | None, bytes]] = OrderedDict()
+        # A body alone lives until evicted; (expiry, body) until its expiry. Most entries
+        # are finished runs, kept for good: no tuple to allocate, keep and free for them.
+        self._entries: OrderedDict[str, bytes | tuple[float, bytes]] = OrderedDict()
         self._lock = threading.Lock()
         self._hits = 0
         self._misses = 0
@@ -78,11 +80,14 @@ class ResponseCache:
             if entry is None:
                 self._misses += 1
                 return None
-            expires, body = entry
-            if expires is not None and now >= expires:
-                del self._entries[key]
-                self._misses += 1
-                return None
+            if isinstance(entry, tuple):
+                expires, body = entry
+                if now >= expires:
+                    del self._entries[key]
+                    self._misses += 1
+                    return None
+            else:
+                body = entry
             self._entries.move_to_end(key)
             self._hits += 1
             return body
@@ -101,7 +106,7 @@ class ResponseCache:
 
         Returns False, storing nothing, if the cache was invalidated since ``generation``.
         """
-        entry = (None if forever else now + self.ttl, body)
+        entry = body if forever else (now + self.ttl, body)
         lock = self._lock
         lock.acquire()  # not `with`: see get
         try:
@@ -148,7 +153,7 @@ class ResponseCache:
         with self._lock:
             if now is not None:
                 expired = [
-                    k for k, (exp, _) in self._entries.items() if exp is not None and now >= exp
+                    k for k, e in self._entries.items() if isinstance(e, tuple) and now >= e[0]
                 ]
                 for k in expired:
                     del self._entries[k]
