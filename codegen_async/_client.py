@@ -10,7 +10,7 @@ import msgspec
 from ._backend import monotonic
 from ._orgs import AsyncOrganizationsAPI
 from ._runs import AsyncAgentRunsAPI
-from ._types import NOT_GIVEN
+from ._validate import check_timeout
 from .errors import CodegenAPIError, CodegenError, RateLimitError, ValidationError
 
 # The bulk runner, watcher and health monitor load on first use: importing the client
@@ -53,7 +53,7 @@ class AsyncCodegenClient(AsyncAgentRunsAPI, AsyncOrganizationsAPI):
         "latency_ms": float, "reason": str | None}``. A rate-limited or slow answer is
         "degraded" (the API works); an error or no answer is "unhealthy".
         """
-        self._opts(timeout, NOT_GIVEN)  # a bad timeout is the caller's error, raised now
+        check_timeout(timeout)  # a bad timeout is the caller's error, raised now
         started = monotonic()
         status, reason = "healthy", None
         try:

@@ -68,7 +68,7 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
     ) -> User:
         """The user who owns the API token."""
         return await self._transport.request(
-            "GET", "/v1/users/me", _USER, **self._opts(timeout, max_retries)
+            "GET", "/v1/users/me", _USER, timeout=timeout, max_retries=max_retries
         )
 
     async def get_organizations(
@@ -81,7 +81,7 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
             "/v1/organizations",
             _ORG_PAGE,
             query={"skip": skip, "limit": limit},
-            **self._opts(timeout, NOT_GIVEN),
+            timeout=timeout,
         )
 
     async def get_users(
@@ -100,7 +100,7 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
             f"/v1/organizations/{org}/users",
             _USER_PAGE,
             query={"skip": skip, "limit": limit},
-            **self._opts(timeout, NOT_GIVEN),
+            timeout=timeout,
         )
 
     async def get_user(
@@ -113,7 +113,7 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
         """One member of an organization."""
         org, user = self._org(org_id), check_id("user_id", user_id)
         return await self._transport.request(
-            "GET", f"/v1/organizations/{org}/users/{user}", _USER, **self._opts(timeout, NOT_GIVEN)
+            "GET", f"/v1/organizations/{org}/users/{user}", _USER, timeout=timeout
         )
 
     async def get_repositories(
@@ -132,7 +132,7 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
             f"/v1/organizations/{org}/repos",
             _REPO_PAGE,
             query={"skip": skip, "limit": limit},
-            **self._opts(timeout, NOT_GIVEN),
+            timeout=timeout,
         )
 
     async def get_integrations(
@@ -144,7 +144,7 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
             "GET",
             f"/v1/organizations/{org}/integrations",
             _INTEGRATIONS,
-            **self._opts(timeout, NOT_GIVEN),
+            timeout=timeout,
         )
 
     async def get_check_suite_settings(
@@ -161,7 +161,7 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
             f"/v1/organizations/{org}/repos/check-suite-settings",
             _CHECK_SUITE,
             query={"repo_id": repo},
-            **self._opts(timeout, NOT_GIVEN),
+            timeout=timeout,
         )
 
     async def update_check_suite_settings(
@@ -202,7 +202,7 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
             _ANY,
             query={"repo_id": repo},
             body=encode(body),
-            **self._opts(timeout, NOT_GIVEN),
+            timeout=timeout,
             invalidates=path,
         )
 
@@ -228,7 +228,7 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
             group="pr_edit",
             body=body,
             invalidates=f"/v1/organizations/{org}/agent/run",
-            **self._opts(timeout, NOT_GIVEN),
+            timeout=timeout,
         )
 
     async def generate_setup_commands(
@@ -255,7 +255,7 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
             body=encode(body),
             idempotent=False,
             invalidates=f"/v1/organizations/{org}/agent/runs",  # it starts a run
-            **self._opts(timeout, NOT_GIVEN),
+            timeout=timeout,
         )
 
     async def analyze_sandbox_logs(
@@ -274,7 +274,7 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
             group="log_analysis",
             idempotent=False,
             invalidates=f"/v1/organizations/{org}/agent/runs",  # it starts a run
-            **self._opts(timeout, NOT_GIVEN),
+            timeout=timeout,
         )
 
     async def get_cli_rules(
@@ -287,13 +287,13 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
             f"/v1/organizations/{org}/cli/rules",
             _RULES,
             group="cli_rules",
-            **self._opts(timeout, NOT_GIVEN),
+            timeout=timeout,
         )
 
     async def get_mcp_providers(self, *, timeout: _Timeout = NOT_GIVEN) -> list[OAuthProvider]:
         """OAuth providers usable as MCP servers."""
         return await self._transport.request(
-            "GET", "/v1/mcp-providers", _PROVIDERS, **self._opts(timeout, NOT_GIVEN)
+            "GET", "/v1/mcp-providers", _PROVIDERS, timeout=timeout
         )
 
     async def get_oauth_token_status(
@@ -307,7 +307,7 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
             _ANY,
             query={"org_id": org},
             cache=False,
-            **self._opts(timeout, NOT_GIVEN),
+            timeout=timeout,
         )
 
     async def revoke_oauth_token(
@@ -326,7 +326,7 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
             "/v1/oauth/tokens/revoke",
             _ANY,
             query={"provider": provider, "org_id": org},
-            **self._opts(timeout, NOT_GIVEN),
+            timeout=timeout,
             invalidates="/v1/oauth/tokens/status",
         )
 
@@ -340,5 +340,5 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
             "/v1/slack-connect/generate-token",
             _SLACK,
             body=encode(GenerateTokenBody(org_id=org)),
-            **self._opts(timeout, NOT_GIVEN),
+            timeout=timeout,
         )

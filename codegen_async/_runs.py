@@ -97,7 +97,8 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
             group="create_run",
             body=encode(body),
             idempotent=False,
-            **self._opts(timeout, max_retries),
+            timeout=timeout,
+            max_retries=max_retries,
             invalidates=f"/v1/organizations/{org}/agent/runs",
         )
 
@@ -119,7 +120,8 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
             _RUN,
             cache=check_bool("cache", cache),
             cache_forever=_finished,
-            **self._opts(timeout, max_retries),
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     async def get_agent_runs(
@@ -140,10 +142,16 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
         """
         org = self._org(org_id)
         skip, limit = check_page(page, per_page)
-        opts = self._opts(timeout, max_retries)
         cache = check_bool("cache", cache)
         return await self._list_runs(
-            org, skip, limit, user_id=user_id, source_type=source_type, cache=cache, opts=opts
+            org,
+            skip,
+            limit,
+            user_id=user_id,
+            source_type=source_type,
+            cache=cache,
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     async def _list_runs(
@@ -155,7 +163,8 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
         user_id: int | None,
         source_type: str | None,
         cache: bool,
-        opts: dict[str, Any],
+        timeout: float | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Page[AgentRun]:
         query = {
             "skip": skip,
@@ -169,7 +178,8 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
             _RUN_PAGE,
             query=query,
             cache=cache,
-            **opts,
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     async def stream_agent_runs(
@@ -196,7 +206,7 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
         yielded, skip, previous = 0, 0, frozenset[int]()
         while max_items is None or yielded < max_items:
             page = await self._list_runs(
-                org, skip, per_page, user_id=user_id, source_type=source_type, cache=False, opts={}
+                org, skip, per_page, user_id=user_id, source_type=source_type, cache=False
             )
             for run in page.items:
                 if run.id in previous:
@@ -234,7 +244,8 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
             _RUN,
             body=encode(body),
             idempotent=False,
-            **self._opts(timeout, max_retries),
+            timeout=timeout,
+            max_retries=max_retries,
             invalidates=f"/v1/organizations/{org}/agent/run",
         )
 
@@ -278,7 +289,8 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
             f"/v1/organizations/{org}/agent/run/{action}",
             _ANY,
             body=encode(body),
-            **self._opts(timeout, max_retries),
+            timeout=timeout,
+            max_retries=max_retries,
             invalidates=f"/v1/organizations/{org}/agent/run",
         )
 
@@ -306,7 +318,8 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
             group="logs",
             query=query,
             cache=False,
-            **self._opts(timeout, max_retries),
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     async def stream_agent_run_logs(

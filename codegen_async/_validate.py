@@ -5,6 +5,7 @@ Each raises :class:`~codegen_async.errors.ValidationError` naming the argument.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -22,10 +23,12 @@ __all__ = [
     "check_positive",
     "check_pr_state",
     "check_prompt",
+    "check_retries",
     "check_skip_limit",
     "check_source_type",
     "check_str_list",
     "check_str_map",
+    "check_timeout",
     "normalize_statuses",
 ]
 
@@ -76,6 +79,20 @@ def check_bool(name: str, value: Any) -> bool:
     """``True`` or ``False`` (not a truthy string such as ``"no"``)."""
     if not isinstance(value, bool):
         raise ValidationError(f"{name} must be True or False, got {value!r:.40}")
+    return value
+
+
+def check_timeout(value: Any) -> float:
+    """A per-call ``timeout``: a positive, finite number of seconds."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise ValidationError(f"timeout must be a positive number, got {value!r}")
+    return float(value)
+
+
+def check_retries(value: Any) -> int:
+    """A per-call ``max_retries``: an integer >= 0."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError(f"max_retries must be a non-negative integer, got {value!r}")
     return value
 
 

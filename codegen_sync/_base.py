@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Mapping
 from types import TracebackType
@@ -14,7 +13,6 @@ from ._cache import CacheStats
 from ._metrics import ClientStats
 from ._ratestatus import RateLimitStatus
 from ._transport import Transport
-from ._types import NOT_GIVEN, NotGiven
 from ._validate import check_id
 from .config import CodegenConfig
 from .errors import ConfigurationError, ValidationError
@@ -55,27 +53,6 @@ class BaseClient:
                     "or the CODEGEN_ORG_ID environment variable"
                 )
         return check_id("org_id", org_id)
-
-    @staticmethod
-    def _opts(timeout: float | NotGiven, max_retries: int | NotGiven) -> dict[str, Any]:
-        opts: dict[str, Any] = {}
-        if timeout is NOT_GIVEN and max_retries is NOT_GIVEN:
-            return opts  # the common case, on every call: nothing to check
-        if not isinstance(timeout, NotGiven):
-            if (
-                isinstance(timeout, bool)
-                or not isinstance(timeout, int | float)
-                or not 0 < timeout < math.inf
-            ):
-                raise ValidationError(f"timeout must be a positive number, got {timeout!r}")
-            opts["timeout"] = float(timeout)
-        if not isinstance(max_retries, NotGiven):
-            if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-                raise ValidationError(
-                    f"max_retries must be a non-negative integer, got {max_retries!r}"
-                )
-            opts["max_retries"] = max_retries
-        return opts
 
     def get_stats(self) -> ClientStats:
         """Request metrics: totals, success and error rates, latency percentiles, per group."""

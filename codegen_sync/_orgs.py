@@ -70,7 +70,7 @@ class OrganizationsAPI(BaseClient):
     ) -> User:
         """The user who owns the API token."""
         return self._transport.request(
-            "GET", "/v1/users/me", _USER, **self._opts(timeout, max_retries)
+            "GET", "/v1/users/me", _USER, timeout=timeout, max_retries=max_retries
         )
 
     def get_organizations(
@@ -83,7 +83,7 @@ class OrganizationsAPI(BaseClient):
             "/v1/organizations",
             _ORG_PAGE,
             query={"skip": skip, "limit": limit},
-            **self._opts(timeout, NOT_GIVEN),
+            timeout=timeout,
         )
 
     def get_users(
@@ -102,7 +102,7 @@ class OrganizationsAPI(BaseClient):
             f"/v1/organizations/{org}/users",
             _USER_PAGE,
             query={"skip": skip, "limit": limit},
-            **self._opts(timeout, NOT_GIVEN),
+            timeout=timeout,
         )
 
     def get_user(
@@ -115,7 +115,7 @@ class OrganizationsAPI(BaseClient):
         """One member of an organization."""
         org, user = self._org(org_id), check_id("user_id", user_id)
         return self._transport.request(
-            "GET", f"/v1/organizations/{org}/users/{user}", _USER, **self._opts(timeout, NOT_GIVEN)
+            "GET", f"/v1/organizations/{org}/users/{user}", _USER, timeout=timeout
         )
 
     def get_repositories(
@@ -134,7 +134,7 @@ class OrganizationsAPI(BaseClient):
             f"/v1/organizations/{org}/repos",
             _REPO_PAGE,
             query={"skip": skip, "limit": limit},
-            **self._opts(timeout, NOT_GIVEN),
+            timeout=timeout,
         )
 
     def get_integrations(
@@ -146,7 +146,7 @@ class OrganizationsAPI(BaseClient):
             "GET",
             f"/v1/organizations/{org}/integrations",
             _INTEGRATIONS,
-            **self._opts(timeout, NOT_GIVEN),
+            timeout=timeout,
         )
 
     def get_check_suite_settings(
@@ -163,7 +163,7 @@ class OrganizationsAPI(BaseClient):
             f"/v1/organizations/{org}/repos/check-suite-settings",
             _CHECK_SUITE,
             query={"repo_id": repo},
-            **self._opts(timeout, NOT_GIVEN),
+            timeout=timeout,
         )
 
     def update_check_suite_settings(
@@ -204,7 +204,7 @@ class OrganizationsAPI(BaseClient):
             _ANY,
             query={"repo_id": repo},
             body=encode(body),
-            **self._opts(timeout, NOT_GIVEN),
+            timeout=timeout,
             invalidates=path,
         )
 
@@ -230,7 +230,7 @@ class OrganizationsAPI(BaseClient):
             group="pr_edit",
             body=body,
             invalidates=f"/v1/organizations/{org}/agent/run",
-            **self._opts(timeout, NOT_GIVEN),
+            timeout=timeout,
         )
 
     def generate_setup_commands(
@@ -257,7 +257,7 @@ class OrganizationsAPI(BaseClient):
             body=encode(body),
             idempotent=False,
             invalidates=f"/v1/organizations/{org}/agent/runs",  # it starts a run
-            **self._opts(timeout, NOT_GIVEN),
+            timeout=timeout,
         )
 
     def analyze_sandbox_logs(
@@ -276,7 +276,7 @@ class OrganizationsAPI(BaseClient):
             group="log_analysis",
             idempotent=False,
             invalidates=f"/v1/organizations/{org}/agent/runs",  # it starts a run
-            **self._opts(timeout, NOT_GIVEN),
+            timeout=timeout,
         )
 
     def get_cli_rules(
@@ -289,14 +289,12 @@ class OrganizationsAPI(BaseClient):
             f"/v1/organizations/{org}/cli/rules",
             _RULES,
             group="cli_rules",
-            **self._opts(timeout, NOT_GIVEN),
+            timeout=timeout,
         )
 
     def get_mcp_providers(self, *, timeout: _Timeout = NOT_GIVEN) -> list[OAuthProvider]:
         """OAuth providers usable as MCP servers."""
-        return self._transport.request(
-            "GET", "/v1/mcp-providers", _PROVIDERS, **self._opts(timeout, NOT_GIVEN)
-        )
+        return self._transport.request("GET", "/v1/mcp-providers", _PROVIDERS, timeout=timeout)
 
     def get_oauth_token_status(
         self, org_id: int | None = None, *, timeout: _Timeout = NOT_GIVEN
@@ -309,7 +307,7 @@ class OrganizationsAPI(BaseClient):
             _ANY,
             query={"org_id": org},
             cache=False,
-            **self._opts(timeout, NOT_GIVEN),
+            timeout=timeout,
         )
 
     def revoke_oauth_token(
@@ -328,7 +326,7 @@ class OrganizationsAPI(BaseClient):
             "/v1/oauth/tokens/revoke",
             _ANY,
             query={"provider": provider, "org_id": org},
-            **self._opts(timeout, NOT_GIVEN),
+            timeout=timeout,
             invalidates="/v1/oauth/tokens/status",
         )
 
@@ -342,5 +340,5 @@ class OrganizationsAPI(BaseClient):
             "/v1/slack-connect/generate-token",
             _SLACK,
             body=encode(GenerateTokenBody(org_id=org)),
-            **self._opts(timeout, NOT_GIVEN),
+            timeout=timeout,
         )

@@ -99,7 +99,8 @@ class AgentRunsAPI(BaseClient):
             group="create_run",
             body=encode(body),
             idempotent=False,
-            **self._opts(timeout, max_retries),
+            timeout=timeout,
+            max_retries=max_retries,
             invalidates=f"/v1/organizations/{org}/agent/runs",
         )
 
@@ -121,7 +122,8 @@ class AgentRunsAPI(BaseClient):
             _RUN,
             cache=check_bool("cache", cache),
             cache_forever=_finished,
-            **self._opts(timeout, max_retries),
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     def get_agent_runs(
@@ -142,10 +144,16 @@ class AgentRunsAPI(BaseClient):
         """
         org = self._org(org_id)
         skip, limit = check_page(page, per_page)
-        opts = self._opts(timeout, max_retries)
         cache = check_bool("cache", cache)
         return self._list_runs(
-            org, skip, limit, user_id=user_id, source_type=source_type, cache=cache, opts=opts
+            org,
+            skip,
+            limit,
+            user_id=user_id,
+            source_type=source_type,
+            cache=cache,
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     def _list_runs(
@@ -157,7 +165,8 @@ class AgentRunsAPI(BaseClient):
         user_id: int | None,
         source_type: str | None,
         cache: bool,
-        opts: dict[str, Any],
+        timeout: float | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Page[AgentRun]:
         query = {
             "skip": skip,
@@ -171,7 +180,8 @@ class AgentRunsAPI(BaseClient):
             _RUN_PAGE,
             query=query,
             cache=cache,
-            **opts,
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     def stream_agent_runs(
@@ -198,7 +208,7 @@ class AgentRunsAPI(BaseClient):
         yielded, skip, previous = 0, 0, frozenset[int]()
         while max_items is None or yielded < max_items:
             page = self._list_runs(
-                org, skip, per_page, user_id=user_id, source_type=source_type, cache=False, opts={}
+                org, skip, per_page, user_id=user_id, source_type=source_type, cache=False
             )
             for run in page.items:
                 if run.id in previous:
@@ -236,7 +246,8 @@ class AgentRunsAPI(BaseClient):
             _RUN,
             body=encode(body),
             idempotent=False,
-            **self._opts(timeout, max_retries),
+            timeout=timeout,
+            max_retries=max_retries,
             invalidates=f"/v1/organizations/{org}/agent/run",
         )
 
@@ -280,7 +291,8 @@ class AgentRunsAPI(BaseClient):
             f"/v1/organizations/{org}/agent/run/{action}",
             _ANY,
             body=encode(body),
-            **self._opts(timeout, max_retries),
+            timeout=timeout,
+            max_retries=max_retries,
             invalidates=f"/v1/organizations/{org}/agent/run",
         )
 
@@ -308,7 +320,8 @@ class AgentRunsAPI(BaseClient):
             group="logs",
             query=query,
             cache=False,
-            **self._opts(timeout, max_retries),
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     def stream_agent_run_logs(

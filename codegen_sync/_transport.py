@@ -23,6 +23,8 @@ from ._metrics import Metrics
 from ._ratelimit import RateLimiter
 from ._response import RawResponse
 from ._retry import delays
+from ._types import NOT_GIVEN, NotGiven
+from ._validate import check_retries, check_timeout
 from .config import CodegenConfig
 from .errors import (
     APIConnectionError,
@@ -113,8 +115,8 @@ class Transport:
         query: dict[str, Any] | None = None,
         body: bytes | None = None,
         idempotent: bool = True,
-        timeout: float | None = None,
-        max_retries: int | None = None,
+        timeout: float | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
         cache: bool = True,
         cache_forever: Any = None,
         invalidates: str | None = None,
@@ -125,7 +127,11 @@ class Transport:
         the entry never expires (a finished agent run never changes). ``invalidates`` is
         a path prefix whose cached answers this call (a write) makes stale; they are
         dropped whatever the outcome, since a failed write may still have happened.
+        ``timeout`` and ``max_retries`` override the configured ones for this call; they
+        are checked here, before anything is sent.
         """
+        attempt_timeout = self._timeout if timeout is NOT_GIVEN else check_timeout(timeout)
+        retries_left = self._max_retries if max_retries is NOT_GIVEN else check_retries(max_retries)
         url = self._base + path
         if query:
             url += "?" + encode_query(query)
@@ -144,8 +150,6 @@ class Transport:
             generation = store.generation
         # The attempt loop is inline, not a helper coroutine: every await level costs CPU
         # each time the task resumes, on every request.
-        retries_left = self._max_retries if max_retries is None else max_retries
-        attempt_timeout = self._timeout if timeout is None else timeout
         headers = self._json_headers if body is not None else None
         backoff_delays = None  # made on the first retry: most calls never need one
         limiter = self.limiter

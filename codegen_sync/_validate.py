@@ -11,10 +11,12 @@ from codegen_async._validate import (
     check_positive,
     check_pr_state,
     check_prompt,
+    check_retries,
     check_skip_limit,
     check_source_type,
     check_str_list,
     check_str_map,
+    check_timeout,
     normalize_statuses,
 )
 
@@ -27,9 +29,11 @@ __all__ = [
     "check_positive",
     "check_pr_state",
     "check_prompt",
+    "check_retries",
     "check_skip_limit",
     "check_source_type",
     "check_str_list",
     "check_str_map",
+    "check_timeout",
     "normalize_statuses",
 ]
