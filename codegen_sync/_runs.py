@@ -58,6 +58,18 @@ def _finished(run: AgentRun) -> bool:
     return status in TERMINAL_STATUSES or status.upper() in TERMINAL_STATUSES
 
 
+def _runs_query(
+    skip: int, limit: int, user_id: int | None, source_type: str | None
+) -> dict[str, Any]:
+    """The query of a run listing, its filters checked."""
+    return {
+        "skip": skip,
+        "limit": limit,
+        "user_id": check_id("user_id", user_id) if user_id is not None else None,
+        "source_type": check_source_type(source_type),
+    }
+
+
 class AgentRunsAPI(BaseClient):
     """Methods for agent runs (mixed into the client)."""
 
@@ -144,42 +156,13 @@ class AgentRunsAPI(BaseClient):
         """
         org = self._org(org_id)
         skip, limit = check_page(page, per_page)
-        cache = check_bool("cache", cache)
-        return self._list_runs(
-            org,
-            skip,
-            limit,
-            user_id=user_id,
-            source_type=source_type,
-            cache=cache,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
-
-    def _list_runs(
-        self,
-        org: int,
-        skip: int,
-        limit: int,
-        *,
-        user_id: int | None,
-        source_type: str | None,
-        cache: bool,
-        timeout: float | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> Page[AgentRun]:
-        query = {
-            "skip": skip,
-            "limit": limit,
-            "user_id": check_id("user_id", user_id) if user_id is not None else None,
-            "source_type": check_source_type(source_type),
-        }
+        # The request is awaited here, not in a helper coroutine: one await level less.
         return self._transport.request(
             "GET",
             f"/v1/organizations/{org}/agent/runs",
             _RUN_PAGE,
-            query=query,
-            cache=cache,
+            query=_runs_query(skip, limit, user_id, source_type),
+            cache=check_bool("cache", cache),
             timeout=timeout,
             max_retries=max_retries,
         )
@@ -207,8 +190,12 @@ class AgentRunsAPI(BaseClient):
             check_count("max_items", max_items)
         yielded, skip, previous = 0, 0, frozenset[int]()
         while max_items is None or yielded < max_items:
-            page = self._list_runs(
-                org, skip, per_page, user_id=user_id, source_type=source_type, cache=False
+            page = self._transport.request(
+                "GET",
+                f"/v1/organizations/{org}/agent/runs",
+                _RUN_PAGE,
+                query=_runs_query(skip, per_page, user_id, source_type),
+                cache=False,
             )
             for run in page.items:
                 if run.id in previous:
