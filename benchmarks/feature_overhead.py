@@ -34,6 +34,7 @@ TOKEN, ORG = "sk-emulator-0000", 323
 FIRST_RUN = 1000  # the emulator numbers its seeded runs from here
 CONCURRENCY = 64
 MINIMUM = 0.95
+VARIANTS = ("on", "off", "limited")
 
 
 def _config(config_cls: Any, base: str, variant: str) -> Any:
@@ -43,16 +44,21 @@ def _config(config_cls: Any, base: str, variant: str) -> Any:
     return make_config(config_cls, base, variant, Timer(0)).replace(api_token=TOKEN, org_id=ORG)
 
 
-def _order(pairs: int) -> Iterator[tuple[int, tuple[str, str]]]:
-    """Block pairs in the order on-off, off-on, ...: neither variant always goes first."""
+def _order(pairs: int, variants: tuple[str, str]) -> Iterator[tuple[int, tuple[str, str]]]:
+    """Block pairs in the order a-b, b-a, ...: neither variant always goes first."""
+    a, b = variants
     for k in range(pairs):
-        yield k, (("on", "off") if k % 2 == 0 else ("off", "on"))
+        yield k, ((a, b) if k % 2 == 0 else (b, a))
 
 
-def _summary(blocks: dict[str, list[tuple[int, float, float]]]) -> dict[str, Any]:
-    """Pair ratios of requests per second (on / off), and the totals."""
-    on, off = blocks["on"], blocks["off"]
-    ratios = [(n1 / t1) / (n2 / t2) for (n1, t1, _), (n2, t2, _) in zip(on, off, strict=True)]
+def _summary(
+    blocks: dict[str, list[tuple[int, float, float]]], variants: tuple[str, str]
+) -> dict[str, Any]:
+    """Pair ratios of requests per second (first variant / second), and the totals."""
+    a, b = variants
+    ratios = [
+        (n1 / t1) / (n2 / t2) for (n1, t1, _), (n2, t2, _) in zip(blocks[a], blocks[b], strict=True)
+    ]
     cpu = {v: sum(b[2] for b in blocks[v]) / sum(b[0] for b in blocks[v]) * 1e6 for v in blocks}
     rps = {v: sum(b[0] for b in blocks[v]) / sum(b[1] for b in blocks[v]) for v in blocks}
     return {
@@ -62,17 +68,19 @@ def _summary(blocks: dict[str, list[tuple[int, float, float]]]) -> dict[str, Any
             "min": min(ratios),
             "max": max(ratios),
         },
-        "total_ratio": rps["on"] / rps["off"],
+        "total_ratio": rps[a] / rps[b],
         "req_per_s": rps,
         "cpu_us_per_request": cpu,
         "met": statistics.median(ratios) >= MINIMUM,
     }
 
 
-async def _async_blocks(base: str, pairs: int, block: int) -> dict[str, Any]:
+async def _async_blocks(
+    base: str, pairs: int, block: int, variants: tuple[str, str]
+) -> dict[str, Any]:
     from codegen_async import AsyncCodegenClient, CodegenConfig
 
-    clients = {v: AsyncCodegenClient(_config(CodegenConfig, base, v)) for v in ("on", "off")}
+    clients = {v: AsyncCodegenClient(_config(CodegenConfig, base, v)) for v in variants}
 
     async def run(variant: str, first: int) -> tuple[int, float, float]:
         get = clients[variant].get_agent_run
@@ -89,25 +97,25 @@ async def _async_blocks(base: str, pairs: int, block: int) -> dict[str, Any]:
     try:
         for variant in clients:  # opens every connection; uncounted
             await run(variant, FIRST_RUN)
-        blocks: dict[str, list[tuple[int, float, float]]] = {"on": [], "off": []}
-        for k, order in _order(pairs):
-            # Both variants of a pair fetch the same runs; the "on" cache has never seen them.
+        blocks: dict[str, list[tuple[int, float, float]]] = {v: [] for v in variants}
+        for k, order in _order(pairs, variants):
+            # Both variants of a pair fetch the same runs, which no cache has seen yet.
             first = FIRST_RUN + (k + 1) * block
             for variant in order:
                 blocks[variant].append(await run(variant, first))
         stats = {v: c.get_stats() for v, c in clients.items()}
-        cache = clients["on"].get_cache_stats()
+        hits = sum(c.get_cache_stats().hits for c in clients.values())
     finally:
         for c in clients.values():
             await c.aclose()
-    _check(stats, cache.hits)
-    return _summary(blocks)
+    _check(stats, hits)
+    return _summary(blocks, variants)
 
 
-def _sync_blocks(base: str, pairs: int, block: int) -> dict[str, Any]:
+def _sync_blocks(base: str, pairs: int, block: int, variants: tuple[str, str]) -> dict[str, Any]:
     from codegen_sync import CodegenClient, CodegenConfig
 
-    clients = {v: CodegenClient(_config(CodegenConfig, base, v)) for v in ("on", "off")}
+    clients = {v: CodegenClient(_config(CodegenConfig, base, v)) for v in variants}
 
     def run(variant: str, first: int) -> tuple[int, float, float]:
         get = clients[variant].get_agent_run
@@ -119,18 +127,18 @@ def _sync_blocks(base: str, pairs: int, block: int) -> dict[str, Any]:
     try:
         for variant in clients:
             run(variant, FIRST_RUN)
-        blocks: dict[str, list[tuple[int, float, float]]] = {"on": [], "off": []}
-        for k, order in _order(pairs):
+        blocks: dict[str, list[tuple[int, float, float]]] = {v: [] for v in variants}
+        for k, order in _order(pairs, variants):
             first = FIRST_RUN + (k + 1) * block
             for variant in order:
                 blocks[variant].append(run(variant, first))
         stats = {v: c.get_stats() for v, c in clients.items()}
-        cache = clients["on"].get_cache_stats()
+        hits = sum(c.get_cache_stats().hits for c in clients.values())
     finally:
         for c in clients.values():
             c.close()
-    _check(stats, cache.hits)
-    return _summary(blocks)
+    _check(stats, hits)
+    return _summary(blocks, variants)
 
 
 def _check(stats: dict[str, Any], cache_hits: int) -> None:
@@ -142,16 +150,22 @@ def _check(stats: dict[str, Any], cache_hits: int) -> None:
         raise SystemExit(f"the cache answered {cache_hits} requests; the figure would flatter it")
 
 
-def measure(pairs: int, block: int, sync_block: int) -> dict[str, Any]:
-    """Both kinds against one emulator."""
+def measure(
+    pairs: int, block: int, sync_block: int, variants: tuple[str, str] = ("on", "off")
+) -> dict[str, Any]:
+    """Both kinds against one emulator: ``variants[0]`` against ``variants[1]``."""
+    unknown = set(variants) - set(VARIANTS)
+    if unknown or len(set(variants)) != 2:
+        raise ValueError(f"two different variants of {VARIANTS} needed, got {variants}")
     runs = (pairs + 1) * max(block, sync_block)
     with emulator_server(runs) as base:
-        result = {"async c=64": asyncio.run(_async_blocks(base, pairs, block))}
-        result["sync t=1"] = _sync_blocks(base, pairs, sync_block)
+        result = {"async c=64": asyncio.run(_async_blocks(base, pairs, block, variants))}
+        result["sync t=1"] = _sync_blocks(base, pairs, sync_block, variants)
     return {
         "pairs": pairs,
         "block": block,
         "sync_block": sync_block,
+        "variants": list(variants),
         "minimum": MINIMUM,
         "results": result,
     }
@@ -159,18 +173,21 @@ def measure(pairs: int, block: int, sync_block: int) -> dict[str, Any]:
 
 def markdown(data: dict[str, Any]) -> list[str]:
     """The result as a Markdown table."""
+    a, b = data["variants"]
+    met = f"| met (>= {MINIMUM}) " if (a, b) == ("on", "off") else ""
     lines = [
-        "| client | on / off, median of pair ratios | min-max | total req/s on / off "
-        f"| CPU us per request on / off | met (>= {MINIMUM}) |",
-        "|---|---:|---:|---:|---:|:---:|",
+        f"| client | {a} / {b}, median of pair ratios | min-max | total req/s {a} / {b} "
+        f"| CPU us per request {a} / {b} {met}|",
+        "|---|---:|---:|---:|---:|" + ("---|" if met else ""),
     ]
     fmt: Callable[[float], str] = "{:.2f}".format
     for name, r in data["results"].items():
         ratio, rps, cpu = r["ratio"], r["req_per_s"], r["cpu_us_per_request"]
+        verdict = f"| {'yes' if r['met'] else 'NO'} " if met else ""
         lines.append(
             f"| {name} | {fmt(ratio['median'])} | {fmt(ratio['min'])}-{fmt(ratio['max'])} "
-            f"| {rps['on']:,.0f} / {rps['off']:,.0f} ({fmt(r['total_ratio'])}) "
-            f"| {cpu['on']:.1f} / {cpu['off']:.1f} | {'yes' if r['met'] else 'NO'} |"
+            f"| {rps[a]:,.0f} / {rps[b]:,.0f} ({fmt(r['total_ratio'])}) "
+            f"| {cpu[a]:.1f} / {cpu[b]:.1f} {verdict}|"
         )
     return lines
 
@@ -180,11 +197,20 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=30, help="block pairs per kind")
     parser.add_argument("--block", type=int, default=2000, help="requests per async block")
     parser.add_argument("--sync-block", type=int, default=500, help="requests per sync block")
+    parser.add_argument(
+        "--compare",
+        default="on,off",
+        help="two variants of benchmarks.contenders._ours, first against second (default "
+        "on,off: issue #4's line; on,limited gives the cache's share, limited,off the limiter's)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON only")
     args = parser.parse_args()
     if min(args.pairs, args.block, args.sync_block) < 1:
         parser.error("--pairs, --block and --sync-block must be positive")
-    data = measure(args.pairs, args.block, args.sync_block)
+    variants = tuple(v.strip() for v in args.compare.split(","))
+    if len(variants) != 2 or len(set(variants)) != 2 or set(variants) - set(VARIANTS):
+        parser.error(f"--compare takes two different variants of {', '.join(VARIANTS)}")
+    data = measure(args.pairs, args.block, args.sync_block, (variants[0], variants[1]))
     if args.json:
         print(json.dumps(data))
     else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from benchmarks import feature_overhead
 
 
@@ -16,3 +18,13 @@ def test_measure_and_report() -> None:
     table = feature_overhead.markdown(data)
     assert 4 == len(table)
     assert table[2].startswith("| async c=64 |")
+
+
+def test_other_variants_and_bad_ones() -> None:
+    """Any two variants compare; an unknown or repeated one is refused before anything runs."""
+    data = feature_overhead.measure(pairs=1, block=64, sync_block=8, variants=("on", "limited"))
+    assert ["on", "limited"] == data["variants"]
+    assert "on / limited" in feature_overhead.markdown(data)[0]
+    for bad in (("on", "on"), ("on", "fast")):
+        with pytest.raises(ValueError, match="two different variants"):
+            feature_overhead.measure(pairs=1, block=8, sync_block=8, variants=bad)
