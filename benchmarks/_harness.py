@@ -21,22 +21,10 @@ from typing import Any
 
 import psutil
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks._procs import ROOT, child_env
+
 PYTHON = sys.executable
 CHILD_TIMEOUT = 180.0  # seconds; every child is killed after this, whatever it is doing
-
-
-def child_env() -> dict[str, str]:
-    """Environment for children: repo importable, no stray debug or coverage hooks."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("CODEGEN_", "COVERAGE_PROCESS", "PYTHONASYNCIODEBUG"))
-    }
-    env["PYTHONPATH"] = str(ROOT) + (
-        os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""
-    )
-    return env
 
 
 class Children:
@@ -270,32 +258,3 @@ def managed_children() -> Iterator[Children]:
         yield children
     finally:
         children.kill_all()
-
-
-@contextlib.contextmanager
-def emulator_server(runs: int) -> Iterator[str]:
-    """An emulator process on 127.0.0.1 with its limits off and ``runs`` seeded runs."""
-    proc = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "codegen_async.emulator", "--port", "0"),
-            *("--rate-limits", "off", "--seed-runs", str(runs)),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=child_env(),
-    )
-    try:
-        line = proc.stdout.readline() if proc.stdout else ""
-        base = line.strip().rsplit(" ", 1)[-1]
-        if not base.startswith("http://127.0.0.1:"):
-            raise SystemExit(f"emulator did not start: {line!r}")
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout:
-            proc.stdout.close()

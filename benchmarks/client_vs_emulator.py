@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 
-from benchmarks._harness import emulator_server
+from benchmarks._procs import emulator_server
 
 CONTENDERS = {
     "raw aiohttp + msgspec, 64 tasks": ("raw_aiohttp", ""),

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from benchmarks._harness import emulator_server
+from benchmarks._procs import emulator_server
 
 TOKEN, ORG = "sk-emulator-0000", 323
 FIRST_RUN = 1000  # the emulator numbers its seeded runs from here
