@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -167,7 +168,7 @@ class BulkOperations:
         bar = ProgressBar("creating runs") if progress else None
         runner = _Runner(self, len(items), results, on_result, chain_progress(on_progress, bar))
         runner.on_send = on_send
-        try:
+        with self._finishing(runner, bar, keys):
             for index, old in kept.items():
                 runner.set(with_changes(old, key=keys[index]) if old.status == "unknown" else old)
             todo = [i for i in range(len(items)) if i not in kept]
@@ -180,14 +181,6 @@ class BulkOperations:
                 self._reconcile(
                     runner, org=org, job=job, items=items, keys=keys, concurrency=concurrency
                 )
-        except BaseException:
-            runner.finish_cancelled(keys)
-            self.results = runner.final()
-            raise
-        finally:
-            if bar is not None:
-                bar.close()
-        self.results = runner.final()
         return self.results
 
     def _create_job(
@@ -451,17 +444,28 @@ class BulkOperations:
                 runner.set(BulkResult(index, "failed", error=fn))
             else:
                 jobs.append(job(index, fn))
-        try:
+        with self._finishing(runner, bar, None):
             runner.run(jobs, concurrency)
+        return self.results
+
+    @contextmanager
+    def _finishing(
+        self, runner: _Runner, bar: ProgressBar | None, keys: list[str] | None
+    ) -> Iterator[None]:
+        """Around a job: its results land in ``self.results`` however it ends.
+
+        Interrupted (Ctrl-C, cancellation, an error), every item not sent yet is
+        reported as cancelled, never dropped; the progress bar is closed either way.
+        """
+        try:
+            yield
         except BaseException:
-            runner.finish_cancelled(None)
-            self.results = runner.final()
+            runner.finish_cancelled(keys)
             raise
         finally:
+            self.results = runner.final()
             if bar is not None:
                 bar.close()
-        self.results = runner.final()
-        return self.results
 
     def _concurrency(self, max_concurrent: int | None) -> int:
         if max_concurrent is None:
