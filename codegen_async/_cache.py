@@ -1,14 +1,16 @@
 """The GET response cache: TTL + LRU, thread-safe, with statistics (pure, shared).
 
-Keys are built by the transport: a digest of the token, then the full URL (which holds
-the organization), so two tokens never share an entry. The policy (what may be cached
-for how long, who must bypass it) lives with the callers; this module only stores.
+Keys are full URLs (which hold the organization and the query), built by the transport;
+each client has a cache of its own and one token, so two tokens never share an entry. The
+policy (what may be cached for how long, who must bypass it) lives with the callers;
+this module only stores.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from contextlib import AbstractContextManager, nullcontext
 
 import msgspec
 
@@ -56,15 +58,20 @@ class ResponseCache:
     ``generation`` changes on every invalidation: a caller reads it before sending a
     request and passes it to :meth:`set`, so an answer that was in flight while a write
     invalidated the cache is not stored (it may predate the write).
+
+    ``thread_safe=False`` drops the lock from :meth:`get` and :meth:`set`, for a cache only
+    ever touched from one thread (an async client's, on its event loop).
     """
 
-    def __init__(self, ttl: float, max_size: int) -> None:
+    def __init__(self, ttl: float, max_size: int, *, thread_safe: bool = True) -> None:
         self.ttl = ttl
         self.max_size = max_size
         # A body alone lives until evicted; (expiry, body) until its expiry. Most entries
         # are finished runs, kept for good: no tuple to allocate, keep and free for them.
         self._entries: OrderedDict[str, bytes | tuple[float, bytes]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock() if thread_safe else None
+        # The rarely used paths take the lock (if any) with `with`.
+        self._guard: AbstractContextManager[object] = self._lock or nullcontext()
         self._hits = 0
         self._misses = 0
         self._evictions = 0
@@ -73,8 +80,8 @@ class ResponseCache:
     def get(self, key: str, now: float) -> bytes | None:
         """The body stored under ``key`` if it has not expired (counts a hit or a miss)."""
         lock = self._lock
-        # acquire/release, not `with`: half the cost, on the path of every GET.
-        lock.acquire()
+        if lock is not None:
+            lock.acquire()  # not `with`: half the cost, on the path of every GET
         try:
             entry = self._entries.get(key)
             if entry is None:
@@ -92,7 +99,8 @@ class ResponseCache:
             self._hits += 1
             return body
         finally:
-            lock.release()
+            if lock is not None:
+                lock.release()
 
     def set(
         self,
@@ -108,7 +116,8 @@ class ResponseCache:
         """
         entry = body if forever else (now + self.ttl, body)
         lock = self._lock
-        lock.acquire()  # not `with`: see get
+        if lock is not None:
+            lock.acquire()  # not `with`: see get
         try:
             if generation is not None and generation != self.generation:
                 return False
@@ -125,7 +134,8 @@ class ResponseCache:
                     self._evict()
             return True
         finally:
-            lock.release()
+            if lock is not None:
+                lock.release()
 
     def _evict(self) -> None:
         entries = self._entries
@@ -135,7 +145,7 @@ class ResponseCache:
 
     def invalidate(self, prefix: str) -> int:
         """Drop every entry whose key starts with ``prefix``; return how many."""
-        with self._lock:
+        with self._guard:
             self.generation += 1
             doomed = [k for k in self._entries if k.startswith(prefix)]
             for k in doomed:
@@ -144,13 +154,13 @@ class ResponseCache:
 
     def clear(self) -> None:
         """Drop every entry (counters are kept)."""
-        with self._lock:
+        with self._guard:
             self.generation += 1
             self._entries.clear()
 
     def stats(self, now: float | None = None) -> CacheStats:
         """A snapshot of the counters; with ``now``, expired entries are dropped first."""
-        with self._lock:
+        with self._guard:
             if now is not None:
                 expired = [
                     k for k, e in self._entries.items() if isinstance(e, tuple) and now >= e[0]

@@ -126,7 +126,7 @@ class AsyncRedisRateLimiter:
         """Never: a shared slot is always taken through Redis (:meth:`acquire`)."""
         return False
 
-    def release_now(self, group: str, ok: bool) -> bool:
+    def release_now(self, group: str, ok: bool, now: float) -> bool:
         """Never: a shared slot is always released through Redis (:meth:`release`)."""
         return False
 

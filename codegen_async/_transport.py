@@ -6,7 +6,6 @@ reads in one place, in :meth:`AsyncTransport.request`.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -14,7 +13,7 @@ from urllib.parse import quote_plus
 
 import msgspec
 
-from ._backend import AsyncHTTPBackend, CancelledError, monotonic, sleep
+from ._backend import IS_ASYNC, AsyncHTTPBackend, CancelledError, monotonic, sleep
 from ._cache import ResponseCache
 from ._errormap import error_for_response
 from ._metrics import Metrics
@@ -27,7 +26,6 @@ from .config import CodegenConfig
 from .errors import (
     APIConnectionError,
     CodegenAPIError,
-    CodegenError,
     DecodeError,
     OutcomeUnknownError,
     RateLimitError,
@@ -87,13 +85,13 @@ class AsyncTransport:
         self._has_token = bool(config.api_token)
         self._max_retries = config.max_retries
         self._timeout = config.timeout
-        token = (config.api_token or "").encode()
-        # Cache keys carry a digest of the token, so two tokens never share an entry.
-        self._cache_prefix = hashlib.sha256(token).hexdigest()[:16] + " "
         # In memory by default; shared through Redis with config.rate_limit_backend.
         self.limiter = _limiter_for(config)
+        # Keyed by URL: the cache is this client's own, and a client has one token, so
+        # two tokens never share an entry. An async client's cache lives on its event
+        # loop's thread alone and needs no lock.
         self.cache = (
-            ResponseCache(config.cache_ttl, config.cache_max_size)
+            ResponseCache(config.cache_ttl, config.cache_max_size, thread_safe=not IS_ASYNC)
             if config.enable_caching
             else None
         )
@@ -137,9 +135,8 @@ class AsyncTransport:
         missed = False  # a cache lookup that found nothing (counted with the call)
         started = monotonic()
         if store is not None:
-            key = self._cache_prefix + url
             if cache:
-                hit = store.get(key, started)
+                hit = store.get(url, started)
                 if hit is not None:
                     self.metrics.record_cache(group, True)
                     return self._decode(decoder, hit, method, url, 200)
@@ -169,7 +166,7 @@ class AsyncTransport:
                     if 300 <= response.status < 400 and method == "GET":
                         response = await self._follow(url, response, attempt_timeout)
                 except APIConnectionError as exc:
-                    if not limiter.release_now(group, False):
+                    if not limiter.release_now(group, False, monotonic()):
                         await limiter.release(group, False)
                     self._check_resend(exc, method, url, idempotent, retries_left)
                     if backoff_delays is None:
@@ -178,13 +175,15 @@ class AsyncTransport:
                     self._log_retry(method, url, attempt, delay, exc.message)
                 except BaseException:
                     # Cancelled, or an error we do not retry.
-                    if not limiter.release_now(group, False):
+                    if not limiter.release_now(group, False, monotonic()):
                         await limiter.release(group, False)
                     raise
                 else:
                     status = response.status
                     ok = status < 300
-                    if not limiter.release_now(group, ok):
+                    # One clock read for the limiter's stamp and the metrics.
+                    finished = monotonic()
+                    if not limiter.release_now(group, ok, finished):
                         await limiter.release(group, ok)
                     if logger.isEnabledFor(logging.DEBUG):
                         _log_request(method, url, status, sent_at, attempt)
@@ -222,18 +221,17 @@ class AsyncTransport:
         finally:
             if invalidates is not None:
                 self.invalidate(invalidates)
-        finished = monotonic()
         self.metrics.record_ok(group, finished - started - waited, waited, missed)
         value = self._decode(decoder, response.body, method, url, response.status)
         if store is not None:
             forever = bool(cache_forever(value)) if cache_forever is not None else False
-            store.set(key, response.body, finished, forever, generation)
+            store.set(url, response.body, finished, forever, generation)
         return value
 
     def invalidate(self, path_prefix: str) -> None:
         """Drop cached answers under ``path_prefix`` (after a write changes them)."""
         if self.cache is not None:
-            self.cache.invalidate(self._cache_prefix + self._base + path_prefix)
+            self.cache.invalidate(self._base + path_prefix)
 
     async def _status_retry(
         self,
@@ -401,10 +399,6 @@ def _join(base: str, location: str) -> str:
     from urllib.parse import urljoin
 
     return urljoin(base, location)
-
-
-def _unused_guard(error: CodegenError) -> None:  # pragma: no cover
-    del error
 
 
 def _limiter_for(config: CodegenConfig) -> AsyncRateLimiter | AsyncRedisRateLimiter:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 import time
 
-from ._backend import LeakyBucket, monotonic, sleep
+from ._backend import IS_ASYNC, LeakyBucket, monotonic, sleep
 from ._ratestatus import GroupLimitStatus, RateLimitStatus
 from ._window import AdaptiveLimit, SlidingWindow, acquire_all
 from .config import RATE_LIMIT_GROUPS, CodegenConfig
@@ -45,6 +45,9 @@ class RateLimiter:
         # One lock for every window: a request takes (and gives back) its group's slot
         # and the overall cap's under a single acquisition.
         self._lock = lock = threading.Lock()
+        # The fast paths skip it in an async client, whose limiter lives on its event
+        # loop's thread alone; the sync client's threads share theirs.
+        self._fast_lock = None if IS_ASYNC else lock
         self._windows = {
             g: SlidingWindow(n, w, smooth=self.adaptive, lock=lock) for g, (n, w) in limits.items()
         }
@@ -81,9 +84,9 @@ class RateLimiter:
         if self._leaky:
             return False
         w, overall = self._pairs[group]
-        lock = self._lock
-        # acquire/release, not `with`: half the cost, on the path of every request.
-        lock.acquire()
+        lock = self._fast_lock
+        if lock is not None:
+            lock.acquire()  # not `with`: half the cost, on the path of every request
         try:
             # _take_all's fast path, unrolled for a group and its optional overall cap:
             # far from every limit, no clock is needed (see SlidingWindow._gate).
@@ -93,18 +96,24 @@ class RateLimiter:
                     overall._used += 1
                 return True
         finally:
-            lock.release()
+            if lock is not None:
+                lock.release()
         # The slow path (a window near full, blocked or smooth) is acquire_all's.
         return acquire_all(self._sets[group], monotonic(), self._lock) == 0.0
 
-    def release_now(self, group: str, ok: bool) -> bool:
-        """:meth:`release` without a coroutine (in memory it never waits); True when done."""
+    def release_now(self, group: str, ok: bool, now: float) -> bool:
+        """:meth:`release` without a coroutine (in memory it never waits); True when done.
+
+        ``now`` is when the attempt finished. Threads may pass stamps out of order: a late
+        one lands in the open slice, whose end is the latest stamp, so a slot is never
+        freed early.
+        """
         if self._off:
             return True
-        lock = self._lock
-        lock.acquire()  # not `with`: see take_now
+        lock = self._fast_lock
+        if lock is not None:
+            lock.acquire()  # not `with`: see take_now
         try:
-            now = monotonic()  # read under the lock: stamps reach the windows in order
             for w in self._sets[group]:
                 # SlidingWindow._release's common case (a request in flight, the open
                 # slice still open), inline like take_now's; the rest goes the full way.
@@ -116,7 +125,8 @@ class RateLimiter:
                 else:
                     w._release(now)
         finally:
-            lock.release()
+            if lock is not None:
+                lock.release()
         if self.adaptive and ok:
             learn = self._learn[group]
             if learn.limit < learn.configured:
@@ -152,7 +162,7 @@ class RateLimiter:
 
     def release(self, group: str, ok: bool) -> None:
         """The attempt that took a slot of ``group`` finished (``ok``: a 2xx answer)."""
-        self.release_now(group, ok)
+        self.release_now(group, ok, monotonic())
 
     def penalize(self, group: str, retry_after: float | None, sent_at: float) -> None:
         """After a 429 (the attempt released): the whole group waits, for ``Retry-After``

@@ -146,9 +146,11 @@ class TestBounds:
         ):
             names = [(c.get_current_user()).github_username for c in (admin, alice)]
             again = [(c.get_current_user()).github_username for c in (admin, alice)]
-            keys = {c._transport._cache_prefix for c in (admin, alice)}
+            sizes = [c.get_cache_stats().size for c in (admin, alice)]
+            caches = {id(c._transport.cache) for c in (admin, alice)}
         assert ["emulator-admin", "alice"] == names == again
-        assert 2 == len(keys)
+        assert [1, 1] == sizes
+        assert 2 == len(caches)  # one cache per client, and a client has one token
         assert 2 == served(emulator, "get_current_user")
 
     def test_clear_cache(self, emulator: Emulator) -> None:
