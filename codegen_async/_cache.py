@@ -1,9 +1,16 @@
-"""The GET response cache: TTL + LRU, thread-safe, with statistics (pure, shared).
+"""The GET response cache: TTL + LRU with scan-resistant admission, with statistics
+(pure, shared).
 
 Keys are full URLs (which hold the organization and the query), built by the transport;
 each client has a cache of its own and one token, so two tokens never share an entry. The
 policy (what may be cached for how long, who must bypass it) lives with the callers;
 this module only stores.
+
+Admission: while the cache has room, every answer is stored. Once it is full, an answer
+is stored (evicting the least recently used entry) only if its URL was asked for before,
+since the cache filled or was last cleared. So a scan through many URLs fetched once each
+(a bulk job reading its runs) does not flush the entries that are read again and again,
+and costs no more than a lookup; a URL read twice is cached from its second read.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ class CacheStats(msgspec.Struct, frozen=True):
         size: Entries held now (expired ones are dropped before counting).
         evictions: Entries dropped to stay within ``max_size``.
         max_size: The most entries the cache holds.
+        declined: Answers not stored: the cache was full and their URL had not been
+            asked for before (see the module's admission rule).
     """
 
     hits: int
@@ -33,6 +42,7 @@ class CacheStats(msgspec.Struct, frozen=True):
     size: int
     evictions: int
     max_size: int
+    declined: int = 0
 
     @property
     def hit_rate(self) -> float:
@@ -48,12 +58,13 @@ class CacheStats(msgspec.Struct, frozen=True):
             "size": self.size,
             "evictions": self.evictions,
             "max_size": self.max_size,
+            "declined": self.declined,
             "hit_rate": self.hit_rate,
         }
 
 
 class ResponseCache:
-    """Raw response bodies by key, each with an expiry time (``None``: until evicted).
+    """Raw response bodies by key, each with an expiry time or kept until evicted.
 
     ``generation`` changes on every invalidation: a caller reads it before sending a
     request and passes it to :meth:`set`, so an answer that was in flight while a write
@@ -72,35 +83,55 @@ class ResponseCache:
         self._lock = threading.Lock() if thread_safe else None
         # The rarely used paths take the lock (if any) with `with`.
         self._guard: AbstractContextManager[object] = self._lock or nullcontext()
+        # Keys asked for while the cache was full, which may be admitted now; at most
+        # max_size of them, forgotten all at once when there are more.
+        self._asked: set[str] = set()
         self._hits = 0
         self._misses = 0
         self._evictions = 0
+        self._declined = 0
         self.generation = 0
 
-    def get(self, key: str, now: float) -> bytes | None:
-        """The body stored under ``key`` if it has not expired (counts a hit or a miss)."""
+    def lookup(self, key: str, now: float) -> bytes | bool:
+        """The body stored under ``key`` if it has not expired, else whether an answer for
+        ``key`` would be admitted now (False: do not bother calling :meth:`set`).
+
+        Counts a hit or a miss; a miss in a full cache counts as the key's first ask.
+        """
         lock = self._lock
         if lock is not None:
             lock.acquire()  # not `with`: half the cost, on the path of every GET
         try:
-            entry = self._entries.get(key)
-            if entry is None:
-                self._misses += 1
-                return None
-            if isinstance(entry, tuple):
-                expires, body = entry
-                if now >= expires:
-                    del self._entries[key]
-                    self._misses += 1
-                    return None
-            else:
-                body = entry
-            self._entries.move_to_end(key)
-            self._hits += 1
-            return body
+            entries = self._entries
+            entry = entries.get(key)
+            if entry is not None:
+                if isinstance(entry, tuple):
+                    expires, body = entry
+                    if now >= expires:
+                        del entries[key]
+                        self._misses += 1
+                        return True
+                else:
+                    body = entry
+                entries.move_to_end(key)
+                self._hits += 1
+                return body
+            self._misses += 1
+            if len(entries) < self.max_size or key in self._asked:
+                return True
+            self._ask(key)
+            return False
         finally:
             if lock is not None:
                 lock.release()
+
+    def _ask(self, key: str) -> None:
+        """Note a first ask for ``key`` in a full cache (its answer is not stored)."""
+        asked = self._asked
+        if len(asked) >= self.max_size:
+            asked.clear()
+        asked.add(key)
+        self._declined += 1
 
     def set(
         self,
@@ -112,19 +143,24 @@ class ResponseCache:
     ) -> bool:
         """Store ``body`` for ``ttl`` seconds (``forever``: until evicted).
 
-        Returns False, storing nothing, if the cache was invalidated since ``generation``.
+        Returns False, storing nothing, if the cache was invalidated since ``generation``
+        or does not admit ``key`` (full, and ``key`` not asked for before).
         """
-        entry = body if forever else (now + self.ttl, body)
         lock = self._lock
         if lock is not None:
-            lock.acquire()  # not `with`: see get
+            lock.acquire()  # not `with`: see lookup
         try:
             if generation is not None and generation != self.generation:
                 return False
             entries = self._entries
             if key in entries:
                 entries.move_to_end(key)  # a new key goes last already
-            entries[key] = entry
+            elif len(entries) >= self.max_size:
+                if key not in self._asked:
+                    self._ask(key)
+                    return False
+                self._asked.discard(key)
+            entries[key] = body if forever else (now + self.ttl, body)
             if len(entries) > self.max_size:
                 # The one eviction a full cache makes per store, without a call; _evict
                 # handles a max_size lowered meanwhile.
@@ -153,10 +189,11 @@ class ResponseCache:
             return len(doomed)
 
     def clear(self) -> None:
-        """Drop every entry (counters are kept)."""
+        """Drop every entry and every noted ask (counters are kept)."""
         with self._guard:
             self.generation += 1
             self._entries.clear()
+            self._asked.clear()
 
     def stats(self, now: float | None = None) -> CacheStats:
         """A snapshot of the counters; with ``now``, expired entries are dropped first."""
@@ -168,5 +205,10 @@ class ResponseCache:
                 for k in expired:
                     del self._entries[k]
             return CacheStats(
-                self._hits, self._misses, len(self._entries), self._evictions, self.max_size
+                self._hits,
+                self._misses,
+                len(self._entries),
+                self._evictions,
+                self.max_size,
+                self._declined,
             )

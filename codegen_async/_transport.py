@@ -7,7 +7,7 @@ reads in one place, in :meth:`AsyncTransport.request`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote_plus
 
@@ -114,7 +114,7 @@ class AsyncTransport:
         timeout: float | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         cache: bool = True,
-        cache_forever: Any = None,
+        cache_forever: Callable[[Any], bool] | None = None,
         invalidates: str | None = None,
     ) -> T:
         """Send one API call and decode its 2xx body with ``decoder``.
@@ -133,14 +133,18 @@ class AsyncTransport:
             url += "?" + encode_query(query)
         store = self.cache if method == "GET" else None
         missed = False  # a cache lookup that found nothing (counted with the call)
+        keep = False  # store the answer (the cache would admit it)
         started = monotonic()
         if store is not None:
             if cache:
-                hit = store.get(url, started)
-                if hit is not None:
+                found = store.lookup(url, started)
+                if isinstance(found, bytes):
                     self.metrics.record_cache(group, True)
-                    return self._decode(decoder, hit, method, url, 200)
+                    return self._decode(decoder, found, method, url, 200)
                 missed = True
+                keep = found
+            else:
+                keep = True  # a fresh answer for later cached reads; set decides
             # Read before sending: a write that invalidates meanwhile makes this stale.
             generation = store.generation
         # The attempt loop is inline, not a helper coroutine: every await level costs CPU
@@ -223,8 +227,8 @@ class AsyncTransport:
                 self.invalidate(invalidates)
         self.metrics.record_ok(group, finished - started - waited, waited, missed)
         value = self._decode(decoder, response.body, method, url, response.status)
-        if store is not None:
-            forever = bool(cache_forever(value)) if cache_forever is not None else False
+        if keep and store is not None:
+            forever = cache_forever is not None and cache_forever(value)
             store.set(url, response.body, finished, forever, generation)
         return value
 

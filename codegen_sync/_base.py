@@ -74,7 +74,8 @@ class BaseClient:
         return self._transport.limiter.status()
 
     def get_cache_stats(self) -> CacheStats:
-        """Cache counters (``hits``, ``misses``, ``size``, ``evictions``, ``hit_rate``)."""
+        """Cache counters (``hits``, ``misses``, ``size``, ``evictions``, ``declined``,
+        ``hit_rate``)."""
         cache = self._transport.cache
         if cache is None:
             return CacheStats(0, 0, 0, 0, 0)

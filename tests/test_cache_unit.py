@@ -1,17 +1,23 @@
-"""Unit tests of the TTL + LRU response cache (explicit clock)."""
+"""Unit tests of the TTL + LRU response cache and its admission rule (explicit clock)."""
 
 from __future__ import annotations
 
 from codegen_async._cache import CacheStats, ResponseCache
 
 
+def filled(max_size: int, *keys: str) -> ResponseCache:
+    cache = ResponseCache(ttl=10.0, max_size=max_size)
+    for key in keys:
+        assert cache.set(key, key.encode(), 0.0)
+    return cache
+
+
 class TestResponseCache:
     def test_hit_and_miss(self) -> None:
-        """A stored body is returned; an absent key is a miss."""
-        cache = ResponseCache(ttl=10.0, max_size=10)
-        cache.set("a", b"1", 0.0)
-        assert b"1" == cache.get("a", 1.0)
-        assert None is cache.get("b", 1.0)
+        """A stored body is returned; an absent key is a miss that may be stored."""
+        cache = filled(10, "a")
+        assert b"a" == cache.lookup("a", 1.0)
+        assert True is cache.lookup("b", 1.0)
         assert (1, 1) == (cache.stats().hits, cache.stats().misses)
 
     def test_ttl(self) -> None:
@@ -19,38 +25,75 @@ class TestResponseCache:
         cache = ResponseCache(ttl=10.0, max_size=10)
         cache.set("a", b"1", 0.0)
         cache.set("b", b"2", 0.0, forever=True)
-        assert b"1" == cache.get("a", 9.99)
-        assert None is cache.get("a", 10.0)
-        assert b"2" == cache.get("b", 1e9)
+        assert b"1" == cache.lookup("a", 9.99)
+        assert True is cache.lookup("a", 10.0)
+        assert b"2" == cache.lookup("b", 1e9)
+        assert 1 == cache.stats().size
 
     def test_lru_eviction(self) -> None:
-        """Past ``max_size`` the least recently used entry goes, and is counted."""
-        cache = ResponseCache(ttl=10.0, max_size=2)
-        cache.set("a", b"1", 0.0)
-        cache.set("b", b"2", 0.0)
-        cache.get("a", 0.0)  # b is now the least recently used
-        cache.set("c", b"3", 0.0)
-        assert None is cache.get("b", 0.0)
-        assert b"1" == cache.get("a", 0.0)
+        """An admitted key in a full cache evicts the least recently used entry."""
+        cache = filled(2, "a", "b")
+        cache.lookup("a", 0.0)  # b is now the least recently used
+        assert False is cache.lookup("c", 0.0)  # first ask in a full cache
+        assert cache.set("c", b"c", 0.0)  # a second ask (here: the store) is admitted
+        assert False is cache.lookup("b", 0.0)  # evicted
+        assert b"a" == cache.lookup("a", 0.0)
+        assert b"c" == cache.lookup("c", 0.0)
         stats = cache.stats()
         assert (2, 1) == (stats.size, stats.evictions)
 
+    def test_a_scan_does_not_flush_a_full_cache(self) -> None:
+        """Keys asked for once while the cache is full are noted, never stored: the
+        entries in use stay, and the scan costs no eviction."""
+        cache = filled(3, "a", "b", "c")
+        for n in range(100):
+            key = f"scan/{n}"
+            assert False is cache.lookup(key, 0.0)
+        assert [b"a", b"b", b"c"] == [cache.lookup(k, 0.0) for k in "abc"]
+        stats = cache.stats()
+        assert (3, 0, 100) == (stats.size, stats.evictions, stats.declined)
+
+    def test_asked_twice_is_admitted(self) -> None:
+        """A key looked up again after a declined first ask is stored on that second ask."""
+        cache = filled(2, "a", "b")
+        assert False is cache.lookup("c", 0.0)
+        assert True is cache.lookup("c", 0.0)
+        assert cache.set("c", b"c", 0.0)
+        assert b"c" == cache.lookup("c", 0.0)
+        assert 1 == cache.stats().declined
+
+    def test_asks_are_bounded(self) -> None:
+        """At most ``max_size`` asks are remembered; past that they are forgotten at once."""
+        cache = filled(2, "a", "b")
+        for key in ("x", "y", "z"):  # z's ask forgets x and y
+            assert False is cache.lookup(key, 0.0)
+        assert False is cache.lookup("x", 0.0)
+        assert True is cache.lookup("z", 0.0)
+        assert 2 >= len(cache._asked)
+
+    def test_room_admits_without_an_ask(self) -> None:
+        """While the cache has room every answer is stored, on its first ask."""
+        cache = ResponseCache(ttl=10.0, max_size=2)
+        assert True is cache.lookup("a", 0.0)
+        assert cache.set("a", b"a", 0.0)
+        assert cache.set("b", b"b", 0.0)  # no lookup at all (a cache=False read)
+        assert 0 == cache.stats().declined
+
     def test_invalidate_prefix(self) -> None:
         """Invalidation drops every key under a prefix, and only those."""
-        cache = ResponseCache(ttl=10.0, max_size=10)
-        for key in ("t /org/1/run/5", "t /org/1/runs?skip=0", "t /org/2/run/5"):
-            cache.set(key, b"x", 0.0)
-        assert 2 == cache.invalidate("t /org/1/run")
-        assert b"x" == cache.get("t /org/2/run/5", 0.0)
+        cache = filled(10, "/org/1/run/5", "/org/1/runs?skip=0", "/org/2/run/5")
+        assert 2 == cache.invalidate("/org/1/run")
+        assert b"/org/2/run/5" == cache.lookup("/org/2/run/5", 0.0)
+        assert True is cache.lookup("/org/1/run/5", 0.0)
 
     def test_stale_store_refused_after_invalidation(self) -> None:
         """An answer fetched before an invalidation is not stored after it."""
         cache = ResponseCache(ttl=10.0, max_size=10)
         generation = cache.generation
-        cache.invalidate("t /org/1/runs")
-        assert not cache.set("t /org/1/runs", b"old", 0.0, generation=generation)
-        assert None is cache.get("t /org/1/runs", 0.0)
-        assert cache.set("t /org/1/runs", b"new", 0.0, generation=cache.generation)
+        cache.invalidate("/org/1/runs")
+        assert not cache.set("/org/1/runs", b"old", 0.0, generation=generation)
+        assert True is cache.lookup("/org/1/runs", 0.0)
+        assert cache.set("/org/1/runs", b"new", 0.0, generation=cache.generation)
 
     def test_stats_drop_expired(self) -> None:
         """``stats(now)`` does not count expired entries in ``size``."""
@@ -60,12 +103,24 @@ class TestResponseCache:
         assert 1 == cache.stats(5.0).size
 
     def test_clear_keeps_counters(self) -> None:
-        """``clear()`` empties the cache; hits and misses keep counting."""
-        cache = ResponseCache(ttl=10.0, max_size=10)
-        cache.set("a", b"1", 0.0)
-        cache.get("a", 0.0)
+        """``clear()`` empties the cache and forgets asks; the counters keep counting."""
+        cache = filled(1, "a")
+        cache.lookup("a", 0.0)
+        assert False is cache.lookup("b", 0.0)
         cache.clear()
-        assert CacheStats(1, 0, 0, 0, 10) == cache.stats()
+        assert CacheStats(1, 1, 0, 0, 1, 1) == cache.stats()
+        assert 0 == len(cache._asked)
+
+    def test_without_a_lock(self) -> None:
+        """``thread_safe=False`` (an async client's cache) behaves the same."""
+        cache = ResponseCache(ttl=10.0, max_size=1, thread_safe=False)
+        assert cache.set("a", b"a", 0.0)
+        assert b"a" == cache.lookup("a", 0.0)
+        assert False is cache.lookup("b", 0.0)
+        assert cache.set("b", b"b", 0.0)
+        assert 1 == cache.invalidate("b")
+        cache.clear()
+        assert CacheStats(1, 1, 0, 1, 1, 1) == cache.stats()
 
     def test_stats_dict(self) -> None:
         """Stats are plain data with the hit rate."""
@@ -75,7 +130,8 @@ class TestResponseCache:
             "size": 2,
             "evictions": 0,
             "max_size": 5,
+            "declined": 4,
             "hit_rate": 0.75,
         }
-        assert expected == CacheStats(3, 1, 2, 0, 5).dict()
+        assert expected == CacheStats(3, 1, 2, 0, 5, 4).dict()
         assert 0.0 == CacheStats(0, 0, 0, 0, 5).hit_rate

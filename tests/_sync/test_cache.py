@@ -123,15 +123,26 @@ class TestBounds:
         assert 2 == served(emulator, "get_repositories")
 
     def test_size_and_eviction(self, emulator: Emulator) -> None:
-        """The cache holds at most ``cache_max_size`` entries, least recently used out."""
+        """The cache holds at most ``cache_max_size`` entries, least recently used out;
+        once full, a URL is admitted on its second read, so one-off reads evict nothing."""
         with CodegenClient(cached_config(emulator, cache_max_size=2)) as client:
             client.get_repositories()
             client.get_current_user()
-            client.get_organizations()
-            client.get_repositories()  # evicted: fetched again
+            client.get_repositories()  # hit: the user is now least recently used
+            client.get_organizations()  # full: a first read is not stored
+            client.get_organizations()  # a second read is, evicting the user
+            client.get_organizations()  # hit
+            client.get_current_user()  # evicted: fetched again, not stored
             stats = client.get_cache_stats()
-        assert (2, 2, 0, 4) == (stats.size, stats.evictions, stats.hits, stats.misses)
-        assert 2 == served(emulator, "get_repositories")
+        assert (2, 1, 2, 5, 2) == (
+            stats.size,
+            stats.evictions,
+            stats.hits,
+            stats.misses,
+            stats.declined,
+        )
+        counts = [served(emulator, e) for e in ("get_repositories", "get_current_user")]
+        assert [1, 2, 2] == [*counts, served(emulator, "get_organizations")]
 
     def test_tokens_never_share_entries(
         self, codegen_emulator_factory: Callable[..., Emulator]
