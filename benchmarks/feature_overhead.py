@@ -7,7 +7,9 @@ limiter (an overall cap plus every group's limit, all far too high to bind), the
 cache and the metrics. "Off" has the limiter and the cache off (metrics are always on). The
 emulator runs in its own process with its limits off and one seeded run per request of a
 block, so the cache never answers a request: the figure is the features' bookkeeping,
-never a round trip saved.
+never a round trip saved. Once full, the cache stores no answer for a URL read only once
+(its admission rule), as it would in any scan; the report says how many it stored and
+how many it declined.
 
 Both clients of a kind live in one process and take turns in short blocks, in the order
 on, off, off, on, on, off, ... Each pair of neighbouring blocks gives one ratio of
@@ -104,12 +106,12 @@ async def _async_blocks(
             for variant in order:
                 blocks[variant].append(await run(variant, first))
         stats = {v: c.get_stats() for v, c in clients.items()}
-        hits = sum(c.get_cache_stats().hits for c in clients.values())
+        caches = {v: c.get_cache_stats() for v, c in clients.items()}
     finally:
         for c in clients.values():
             await c.aclose()
-    _check(stats, hits)
-    return _summary(blocks, variants)
+    _check(stats, caches)
+    return {**_summary(blocks, variants), "cache": _cache_summary(caches)}
 
 
 def _sync_blocks(base: str, pairs: int, block: int, variants: tuple[str, str]) -> dict[str, Any]:
@@ -133,21 +135,30 @@ def _sync_blocks(base: str, pairs: int, block: int, variants: tuple[str, str]) -
             for variant in order:
                 blocks[variant].append(run(variant, first))
         stats = {v: c.get_stats() for v, c in clients.items()}
-        hits = sum(c.get_cache_stats().hits for c in clients.values())
+        caches = {v: c.get_cache_stats() for v, c in clients.items()}
     finally:
         for c in clients.values():
             c.close()
-    _check(stats, hits)
-    return _summary(blocks, variants)
+    _check(stats, caches)
+    return {**_summary(blocks, variants), "cache": _cache_summary(caches)}
 
 
-def _check(stats: dict[str, Any], cache_hits: int) -> None:
+def _check(stats: dict[str, Any], caches: dict[str, Any]) -> None:
     """Every request succeeded, and none was answered from the cache."""
     for variant, s in stats.items():
         if s.failed_requests:
             raise SystemExit(f"{variant}: {s.failed_requests} requests failed")
-    if cache_hits:
-        raise SystemExit(f"the cache answered {cache_hits} requests; the figure would flatter it")
+    hits = sum(c.hits for c in caches.values())
+    if hits:
+        raise SystemExit(f"the cache answered {hits} requests; the figure would flatter it")
+
+
+def _cache_summary(caches: dict[str, Any]) -> dict[str, int]:
+    """What the "on" client's cache did with its misses: stored (evicting) or declined."""
+    on = caches.get("on")
+    if on is None:
+        return {}
+    return {"misses": on.misses, "declined": on.declined, "evictions": on.evictions}
 
 
 def measure(
@@ -188,6 +199,15 @@ def markdown(data: dict[str, Any]) -> list[str]:
             f"| {name} | {fmt(ratio['median'])} | {fmt(ratio['min'])}-{fmt(ratio['max'])} "
             f"| {rps[a]:,.0f} / {rps[b]:,.0f} ({fmt(r['total_ratio'])}) "
             f"| {cpu[a]:.1f} / {cpu[b]:.1f} {verdict}|"
+        )
+    caches = [(name, r["cache"]) for name, r in data["results"].items() if r.get("cache")]
+    if caches:
+        lines.append("")
+    for name, c in caches:
+        lines.append(
+            f'- {name}, the cache of "on": {c["misses"]:,} misses; '
+            f"{c['misses'] - c['declined']:,} answers stored ({c['evictions']:,} evictions), "
+            f"{c['declined']:,} declined by the admission rule (a full cache, a URL read once)"
         )
     return lines
 

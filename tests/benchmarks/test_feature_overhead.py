@@ -16,8 +16,13 @@ def test_measure_and_report() -> None:
         assert 0 < result["ratio"]["min"] <= result["ratio"]["median"] <= result["ratio"]["max"]
         assert {"on", "off"} == set(result["req_per_s"]) == set(result["cpu_us_per_request"])
     table = feature_overhead.markdown(data)
-    assert 4 == len(table)
     assert table[2].startswith("| async c=64 |")
+    assert "" == table[4]
+    assert table[5].startswith("- async c=64, the cache")
+    assert table[6].startswith("- sync t=1, the cache")
+    for result in data["results"].values():
+        cache = result["cache"]
+        assert cache["misses"] >= cache["declined"] >= 0
 
 
 def test_other_variants_and_bad_ones() -> None:
