@@ -135,3 +135,34 @@ class TestResponseCache:
         }
         assert expected == CacheStats(3, 1, 2, 0, 5, 4).dict()
         assert 0.0 == CacheStats(0, 0, 0, 0, 5).hit_rate
+
+
+def test_threads_share_a_locked_cache() -> None:
+    """The sync client's cache, hammered by threads: no error, every lookup counted once,
+    never more than ``max_size`` entries, every admitted answer stored."""
+    import threading
+
+    cache = ResponseCache(ttl=10.0, max_size=8)
+    lookups_per_thread, threads = 2000, 4
+    errors: list[BaseException] = []
+
+    def work(seed: int) -> None:
+        try:
+            for n in range(lookups_per_thread):
+                key = f"/run/{(n * 7 + seed) % 24}"
+                if cache.lookup(key, 0.0) is True:
+                    cache.set(key, key.encode(), 0.0, forever=True)
+                assert len(cache._entries) <= 8
+        except BaseException as exc:  # reported below, from the main thread
+            errors.append(exc)
+
+    workers = [threading.Thread(target=work, args=(k,)) for k in range(threads)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+    stats = cache.stats()
+    assert [] == errors
+    assert lookups_per_thread * threads == stats.hits + stats.misses
+    assert stats.size <= 8
+    assert all(cache.lookup(k, 0.0) == k.encode() for k in list(cache._entries))
