@@ -70,8 +70,8 @@ class ResponseCache:
     request and passes it to :meth:`set`, so an answer that was in flight while a write
     invalidated the cache is not stored (it may predate the write).
 
-    ``thread_safe=False`` drops the lock from :meth:`get` and :meth:`set`, for a cache only
-    ever touched from one thread (an async client's, on its event loop).
+    ``thread_safe=False`` drops the lock from :meth:`lookup` and :meth:`set`, for a cache
+    only ever touched from one thread (an async client's, on its event loop).
     """
 
     def __init__(self, ttl: float, max_size: int, *, thread_safe: bool = True) -> None:
