@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
+from operator import attrgetter
 from typing import Any
 
 import msgspec
@@ -25,15 +26,7 @@ from ._validate import (
     normalize_statuses,
 )
 from .errors import ValidationError, WaitTimeoutError
-from .models import (
-    ACTIVE_STATUSES,
-    PAUSED_STATUSES,
-    TERMINAL_STATUSES,
-    AgentRun,
-    AgentRunLog,
-    AgentRunWithLogs,
-    Page,
-)
+from .models import AgentRun, AgentRunLog, AgentRunWithLogs, Page
 
 __all__ = ["AsyncAgentRunsAPI"]
 
@@ -44,16 +37,8 @@ _ANY = msgspec.json.Decoder()
 _AGENT_TYPES = frozenset({"codegen", "claude_code"})
 
 
-_UNFINISHED = ACTIVE_STATUSES | PAUSED_STATUSES
-
-
-def _finished(run: AgentRun) -> bool:
-    # run.is_terminal, minus the property call, and upper() only for a status not in the
-    # usual upper case.
-    status = run.status
-    if status is None or status in _UNFINISHED:
-        return False
-    return status in TERMINAL_STATUSES or status.upper() in TERMINAL_STATUSES
+# A finished run never changes: the cache keeps it until evicted.
+_finished = attrgetter("is_terminal")
 
 
 def _runs_query(

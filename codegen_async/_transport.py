@@ -21,7 +21,7 @@ from ._ratelimit import AsyncRateLimiter
 from ._response import RawResponse
 from ._retry import delays
 from ._types import NOT_GIVEN, NotGiven
-from ._validate import check_retries, check_timeout
+from ._validate import check_count, check_timeout
 from .config import CodegenConfig
 from .errors import (
     APIConnectionError,
@@ -127,7 +127,11 @@ class AsyncTransport:
         are checked here, before anything is sent.
         """
         attempt_timeout = self._timeout if timeout is NOT_GIVEN else check_timeout(timeout)
-        retries_left = self._max_retries if max_retries is NOT_GIVEN else check_retries(max_retries)
+        retries_left = (
+            self._max_retries
+            if max_retries is NOT_GIVEN
+            else check_count("max_retries", max_retries)
+        )
         url = self._base + path
         if query:
             url += "?" + encode_query(query)

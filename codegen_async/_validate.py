@@ -23,7 +23,6 @@ __all__ = [
     "check_positive",
     "check_pr_state",
     "check_prompt",
-    "check_retries",
     "check_skip_limit",
     "check_source_type",
     "check_str_list",
@@ -84,16 +83,10 @@ def check_bool(name: str, value: Any) -> bool:
 
 def check_timeout(value: Any) -> float:
     """A per-call ``timeout``: a positive, finite number of seconds."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
-        raise ValidationError(f"timeout must be a positive number, got {value!r}")
-    return float(value)
-
-
-def check_retries(value: Any) -> int:
-    """A per-call ``max_retries``: an integer >= 0."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValidationError(f"max_retries must be a non-negative integer, got {value!r}")
-    return value
+    seconds = check_positive("timeout", value)
+    if seconds == math.inf:
+        raise ValidationError("timeout must be a positive number, got inf")
+    return seconds
 
 
 def check_positive(name: str, value: Any) -> float:

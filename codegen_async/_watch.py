@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._backend import Job, gather_bounded, monotonic, sleep
-from ._validate import check_id
+from ._validate import check_id, check_positive
 from .errors import (
     AuthenticationError,
     CodegenError,
@@ -138,7 +138,7 @@ class AsyncRunWatcher:
         Raises :class:`WaitTimeoutError` after ``timeout`` seconds, if given.
         """
         started = monotonic()
-        deadline = None if timeout is None else started + _check_timeout(timeout)
+        deadline = None if timeout is None else started + check_positive("timeout", timeout)
         while self._pending:
             events = await self.sweep()
             for event in events:
@@ -304,9 +304,3 @@ class AsyncRunWatcher:
 
 def _positive(value: Any) -> bool:
     return not isinstance(value, bool) and isinstance(value, int | float) and value > 0
-
-
-def _check_timeout(timeout: float) -> float:
-    if not _positive(timeout):
-        raise ValidationError(f"timeout must be a positive number, got {timeout!r}")
-    return float(timeout)

@@ -193,7 +193,11 @@ class AgentRun(Model):
     @property
     def is_terminal(self) -> bool:
         """True once the run has finished for good (complete, failed, cancelled, ...)."""
-        return self.status is not None and self.status.upper() in TERMINAL_STATUSES
+        status = self.status
+        # The API writes statuses in upper case: upper() only for one it did not.
+        return status is not None and (
+            status in TERMINAL_STATUSES or status.upper() in TERMINAL_STATUSES
+        )
 
     @property
     def is_active(self) -> bool:
