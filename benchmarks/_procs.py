@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -42,7 +43,9 @@ def emulator_server(runs: int) -> Iterator[str]:
         env=child_env(),
     )
     try:
-        line = proc.stdout.readline() if proc.stdout else ""
+        # Bounded: an emulator that hangs before its ready line fails the run, not blocks it.
+        ready = proc.stdout is not None and select.select([proc.stdout], [], [], 60.0)[0]
+        line = proc.stdout.readline() if ready and proc.stdout else ""
         base = line.strip().rsplit(" ", 1)[-1]
         if not base.startswith("http://127.0.0.1:"):
             raise SystemExit(f"emulator did not start: {line!r}")
