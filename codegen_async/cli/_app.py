@@ -1,7 +1,6 @@
 """Argument parsing and dispatch of ``codegen-client``; every failure becomes a message.
 
-Exit statuses: 0 success, 1 an API error or items that failed, 2 bad usage or input,
-130 interrupted.
+Exit statuses: see :mod:`._exit` (one table for every command).
 """
 
 from __future__ import annotations
@@ -15,14 +14,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import CodegenError
+from ._exit import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
 from ._jobfile import InputError
 from ._output import Output
 
-__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_USAGE", "UsageError", "build_parser", "main"]
+__all__ = ["UsageError", "build_parser", "main"]
 
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 
 
 class UsageError(Exception):

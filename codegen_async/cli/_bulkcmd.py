@@ -16,7 +16,7 @@ from .._client import AsyncCodegenClient
 from .._progress import ProgressBar
 from ..errors import WaitTimeoutError
 from ..models import AgentRun
-from ._app import EXIT_FAILED, EXIT_INTERRUPTED
+from ._exit import EXIT_FAILED, EXIT_INTERRUPTED
 from ._jobfile import JobLog, error_dict, read_inputs
 from ._output import Output
 
