@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import os
 import signal
 import sys
@@ -21,10 +22,12 @@ def _duration(text: str) -> tuple[float, float]:
     return float(low), float(high or low)
 
 
-def parse_args(argv: Sequence[str] | None = None) -> EmulatorConfig:
+def parse_args(
+    argv: Sequence[str] | None = None, *, prog: str = "python -m codegen_async.emulator"
+) -> EmulatorConfig:
     """Turn command-line arguments into an :class:`EmulatorConfig`."""
     parser = argparse.ArgumentParser(
-        prog="python -m codegen_async.emulator",
+        prog=prog,
         description="Serve an emulator of the Codegen REST API v1.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
@@ -108,14 +111,36 @@ async def _serve(config: EmulatorConfig) -> None:
             loop.add_signal_handler(sig, stop.set)
     async with Emulator(config) as emulator:
         print(f"Codegen API emulator listening on {emulator.url}", flush=True)
+        print(_banner(emulator), flush=True)
         await stop.wait()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the process exit status."""
-    config = parse_args(argv)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(config))
+def _banner(emulator: Emulator) -> str:
+    """What a user needs next: the environment that points the client at this emulator."""
+    scale = emulator.config.time_scale
+    return (
+        "point the client at it (Ctrl-C stops it):\n"
+        f"  export CODEGEN_BASE_URL={emulator.url} CODEGEN_API_TOKEN={emulator.token} "
+        f"CODEGEN_ORG_ID={emulator.org_id} CODEGEN_TIME_SCALE={scale:g}"
+    )
+
+
+def main(
+    argv: Sequence[str] | None = None, *, prog: str = "python -m codegen_async.emulator"
+) -> int:
+    """Entry point; returns the process exit status (2 when the port cannot be bound)."""
+    config = parse_args(argv, prog=prog)
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_serve(config))
+    except OSError as exc:  # the port is taken, or the host is not ours to bind
+        why = "address already in use" if exc.errno == errno.EADDRINUSE else str(exc)
+        print(
+            f"{prog}: error: cannot listen on {config.host}:{config.port}: {why}"
+            " (pick another --port, or --port 0 for a free one)",
+            file=sys.stderr,
+        )
+        return 2
     return 0
 
 
