@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from ._backend import monotonic, sleep
+from ._backend import Job, monotonic, sleep
 from ._base import AsyncBaseClient
 from ._bodies import CreateAgentRunBody, ResumeAgentRunBody, StopAgentRunBody, encode
 from ._types import NOT_GIVEN, NotGiven
@@ -75,6 +75,23 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
         URIs. The request is never resent after the server may have acted on it: an
         unknown outcome raises :class:`OutcomeUnknownError` instead of risking a duplicate.
         """
+        org, body = self._create_body(
+            org_id, prompt, metadata, images, repo_id=repo_id, model=model, agent_type=agent_type
+        )
+        return await self._send_create(org, body, timeout=timeout, max_retries=max_retries)
+
+    def _create_body(
+        self,
+        org_id: int | None,
+        prompt: str | None,
+        metadata: dict[str, Any] | None = None,
+        images: list[str] | None = None,
+        *,
+        repo_id: int | None = None,
+        model: str | None = None,
+        agent_type: str | None = None,
+    ) -> tuple[int, bytes]:
+        """The organization and the encoded body of a create, every argument checked."""
         org = self._org(org_id)
         if metadata is not None and not isinstance(metadata, dict):
             raise ValidationError(f"metadata must be a dict, got {type(metadata).__name__}")
@@ -86,17 +103,29 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
             model=_optional_str("model", model),
             agent_type=_agent_type(agent_type),
         )
-        path = f"/v1/organizations/{org}/agent/run"
+        return org, encode(body)
+
+    async def _send_create(
+        self,
+        org: int,
+        body: bytes,
+        *,
+        timeout: float | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        before_send: Job[None] | None = None,
+    ) -> AgentRun:
+        """Send a checked create; ``before_send`` runs just before each attempt leaves."""
         return await self._transport.request(
             "POST",
-            path,
+            f"/v1/organizations/{org}/agent/run",
             _RUN,
             group="create_run",
-            body=encode(body),
+            body=body,
             idempotent=False,
             timeout=timeout,
             max_retries=max_retries,
             invalidates=f"/v1/organizations/{org}/agent/runs",
+            before_send=before_send,
         )
 
     async def get_agent_run(

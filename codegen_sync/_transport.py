@@ -15,7 +15,7 @@ from urllib.parse import quote_plus
 
 import msgspec
 
-from ._backend import IS_ASYNC, CancelledError, HTTPBackend, monotonic, sleep
+from ._backend import IS_ASYNC, CancelledError, HTTPBackend, Job, monotonic, sleep
 from ._cache import ResponseCache
 from ._errormap import error_for_response
 from ._metrics import Metrics
@@ -118,6 +118,7 @@ class Transport:
         cache: bool = True,
         cache_forever: Callable[[Any], bool] | None = None,
         invalidates: str | None = None,
+        before_send: Job[None] | None = None,
     ) -> T:
         """Send one API call and decode its 2xx body with ``decoder``.
 
@@ -126,7 +127,9 @@ class Transport:
         a path prefix whose cached answers this call (a write) makes stale; they are
         dropped whatever the outcome, since a failed write may still have happened.
         ``timeout`` and ``max_retries`` override the configured ones for this call; they
-        are checked here, before anything is sent.
+        are checked here, before anything is sent. ``before_send`` runs before each
+        attempt, once its rate-limit slot is taken and just before the request may leave:
+        the bulk runner records its intent there (and may refuse, raising, to send nothing).
         """
         attempt_timeout = self._timeout if timeout is NOT_GIVEN else check_timeout(timeout)
         retries_left = (
@@ -169,6 +172,13 @@ class Transport:
                 else:
                     waited += limiter.acquire(group)
                     sent_at = monotonic()
+                if before_send is not None:
+                    try:
+                        before_send()
+                    except BaseException:
+                        if not limiter.release_now(group, False, monotonic()):
+                            limiter.release(group, False)
+                        raise
                 try:
                     response = self._http.request(
                         method, url, headers=headers, body=body, timeout=attempt_timeout
