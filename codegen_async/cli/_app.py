@@ -1,35 +1,56 @@
 """Argument parsing and dispatch of ``codegen-client``; every failure becomes a message.
 
-Exit statuses: see :mod:`._exit` (one table for every command).
+Exit statuses: see :mod:`._exit` (one table for every command, shown by ``--help``).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import difflib
 import os
+import re
 import sys
 import traceback
 from collections.abc import Sequence
 from typing import Any
 
 from ..errors import CodegenError
-from ._exit import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
+from ..models import ACTIVE_STATUSES, PAUSED_STATUSES, TERMINAL_STATUSES
+from ._exit import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TABLE, EXIT_USAGE
 from ._jobfile import InputError
 from ._output import Output
+from ._usage import UsageError
 
-__all__ = ["UsageError", "build_parser", "main"]
+__all__ = ["KNOWN_STATUSES", "UsageError", "build_parser", "main", "version"]
 
+KNOWN_STATUSES = TERMINAL_STATUSES | ACTIVE_STATUSES | PAUSED_STATUSES
+"""Every run status ``runs list --status`` accepts (in any letter case)."""
 
-
-class UsageError(Exception):
-    """Bad usage the user can fix (missing token, bad option value)."""
+_INVALID_CHOICE = re.compile(r"invalid choice: '([^']*)' \(choose from (.*)\)")
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # argparse exits 2 with usage: keep that
+        match = _INVALID_CHOICE.search(message)
+        if match:
+            choices = re.findall(r"'([^']*)'", match.group(2))
+            close = difflib.get_close_matches(match.group(1), choices, n=1)
+            if close:
+                message += f"; did you mean {close[0]!r}?"
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def version() -> str:
+    """The installed version of the ``codegen-client`` distribution."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("codegen-client")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "unknown"
 
 
 def _positive_float(text: str) -> float:
@@ -52,84 +73,140 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full ``codegen-client`` argument parser."""
-    common = _Parser(add_help=False)
-    g = common.add_argument_group("connection")
-    g.add_argument("--token", help="API token (default: $CODEGEN_API_TOKEN); never printed")
-    g.add_argument("--base-url", help="API root (default: $CODEGEN_BASE_URL or the real API)")
-    g.add_argument("--org-id", type=_positive_int, help="organization (default: $CODEGEN_ORG_ID)")
+def _status(text: str) -> str:
+    upper = text.strip().upper()
+    if upper not in KNOWN_STATUSES:
+        known = ", ".join(sorted(KNOWN_STATUSES))
+        raise argparse.ArgumentTypeError(f"unknown status {text!r} (known: {known})")
+    return upper
+
+
+def _add_globals(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """The options every command takes, before or after it.
+
+    Only the top-level parser has defaults: a subcommand's copies default to SUPPRESS,
+    so an option given before the command is not overwritten by the subcommand's default.
+    """
+
+    def default(value: Any) -> Any:
+        return value if top else argparse.SUPPRESS
+
+    g = parser.add_argument_group("global options (before or after the command)")
+    g.add_argument(
+        "--token",
+        default=default(None),
+        help="API token (default: $CODEGEN_API_TOKEN); never printed",
+    )
+    g.add_argument(
+        "--base-url",
+        default=default(None),
+        help="API root (default: $CODEGEN_BASE_URL or the real API)",
+    )
+    g.add_argument(
+        "--org-id",
+        type=_positive_int,
+        default=default(None),
+        help="organization (default: $CODEGEN_ORG_ID, else your only one)",
+    )
     g.add_argument(
         "--time-scale",
         type=_positive_float,
-        default=None,
-        help="scale rate-limit windows and poll intervals (for a time-scaled emulator)",
+        default=default(None),
+        help="scale rate-limit windows and poll intervals for a time-scaled emulator "
+        "(default: $CODEGEN_TIME_SCALE)",
     )
-    g.add_argument("--json", action="store_true", help="plain JSON lines on stdout")
-    g.add_argument("--no-color", action="store_true", help="no colour")
-    g.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    g.add_argument(
+        "--json", action="store_true", default=default(False), help="plain JSON lines on stdout"
+    )
+    g.add_argument("--no-color", action="store_true", default=default(False), help="no colour")
+    g.add_argument(
+        "--debug",
+        action="store_true",
+        default=default(False),
+        help="show tracebacks of internal errors",
+    )
 
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full ``codegen-client`` argument parser."""
     parser = _Parser(
         prog="codegen-client",
         description="Command-line client for the Codegen agent API.",
-        parents=[common],
+        epilog=EXIT_TABLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    _add_globals(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    sub.add_parser("whoami", parents=[common], help="the user behind the token")
-    sub.add_parser("orgs", parents=[common], help="organizations you belong to")
-    repos = sub.add_parser("repos", parents=[common], help="repositories of the organization")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = sub.add_parser(name, help=help_text, description=help_text)
+        _add_globals(p, top=False)
+        return p
+
+    command("whoami", "the user behind the token")
+    command("orgs", "organizations you belong to")
+    repos = command("repos", "repositories of the organization")
     repos.add_argument("--limit", type=_positive_int, default=100, help="at most this many")
-
-    _runs_parser(sub, common)
-
-    bulk = sub.add_parser("bulk", parents=[common], help="create a run per line of a file")
-    _bulk_options(bulk)
-
-    emu = sub.add_parser(
-        "emulator", help="serve the local API emulator (options: see --help)", add_help=False
+    _runs_parser(command("runs", "agent runs"))
+    _bulk_options(command("bulk", "create a run per line of a file"))
+    sub.add_parser(
+        "emulator", help="serve the local API emulator (see: codegen-client emulator --help)"
     )
-    emu.add_argument("emulator_args", nargs=argparse.REMAINDER)
-    _demo_parser(sub, common)
+    _demo_options(command("demo", "a bulk job on a shipped file against the emulator"))
     return parser
 
 
-def _runs_parser(sub: Any, common: argparse.ArgumentParser) -> None:
-    runs = sub.add_parser("runs", parents=[common], help="agent runs")
+def _runs_parser(runs: argparse.ArgumentParser) -> None:
     rsub = runs.add_subparsers(dest="runs_command", metavar="ACTION", parser_class=_Parser)
     rsub.required = True
-    p = rsub.add_parser("list", parents=[common], help="recent runs, newest first")
+
+    def action(name: str, help_text: str) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = rsub.add_parser(name, help=help_text, description=help_text)
+        _add_globals(p, top=False)
+        return p
+
+    p = action("list", "recent runs, newest first")
     p.add_argument("--limit", type=_positive_int, default=20, help="at most this many")
-    p.add_argument("--status", help="only runs with this status (e.g. COMPLETE)")
+    p.add_argument(
+        "--status", type=_status, help="only runs with this status (e.g. complete, FAILED)"
+    )
     p.add_argument("--mine", action="store_true", help="only runs you created through the API")
-    p = rsub.add_parser("get", parents=[common], help="one run")
+    p = action("get", "one run")
     p.add_argument("run_id", type=_positive_int)
-    p = rsub.add_parser("create", parents=[common], help="start a run")
-    p.add_argument("prompt")
+    p = action("create", "start a run")
+    p.add_argument("prompt", nargs="?", help="the prompt; - reads it from stdin")
+    p.add_argument("--prompt-file", help="read the prompt from this file")
     p.add_argument("--repo-id", type=_positive_int)
     p.add_argument("--model")
+    p.add_argument("--metadata", help='a JSON object stored with the run, e.g. \'{"team": "a"}\'')
     p.add_argument("--wait", action="store_true", help="wait until it finishes")
-    p.add_argument("--timeout", type=_positive_float, default=3600.0)
-    p = rsub.add_parser("wait", parents=[common], help="wait until runs finish")
+    p.add_argument("--timeout", type=_positive_float, default=3600.0, help="for --wait")
+    p = action("wait", "wait until runs finish")
     p.add_argument("run_ids", type=_positive_int, nargs="+")
     p.add_argument("--timeout", type=_positive_float, default=3600.0)
-    p = rsub.add_parser("logs", parents=[common], help="a run's trace logs")
+    p = action("logs", "a run's trace logs")
     p.add_argument("run_id", type=_positive_int)
-    p.add_argument("--limit", type=_positive_int, default=100)
-    p = rsub.add_parser("resume", parents=[common], help="resume a run with a new prompt")
+    p.add_argument("--limit", type=_positive_int, default=100, help="at most this many")
+    p.add_argument(
+        "--follow", "-f", action="store_true", help="print new lines until the run finishes"
+    )
+    p.add_argument("--timeout", type=_positive_float, default=3600.0, help="for --follow")
+    p = action("resume", "resume a run with a new prompt")
     p.add_argument("run_id", type=_positive_int)
     p.add_argument("prompt")
 
 
-def _demo_parser(sub: Any, common: argparse.ArgumentParser) -> None:
-    demo = sub.add_parser(
-        "demo", parents=[common], help="bulk job on a shipped file against the emulator"
-    )
+def _demo_options(demo: argparse.ArgumentParser) -> None:
     demo.set_defaults(demo_time_scale=0.01)
     demo.add_argument("--file", help="prompts file (default: the shipped examples/prompts.jsonl)")
     demo.add_argument("--count", type=_positive_int, help="use only the first COUNT prompts")
     demo.add_argument("--max-concurrent", type=_positive_int, default=10)
     demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument(
+        "--output", "-o", help="keep the results file here (default: discarded at the end)"
+    )
 
 
 def _bulk_options(p: argparse.ArgumentParser) -> None:
@@ -153,9 +230,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args_list[:1] == ["emulator"]:
         from ..emulator.__main__ import main as emulator_main
 
-        return emulator_main(args_list[1:])
+        return emulator_main(args_list[1:], prog="codegen-client emulator")
     parser = build_parser()
     args = parser.parse_args(args_list)
+    if args.command == "emulator":  # options before "emulator" belong to the client
+        parser.error("give 'emulator' first: codegen-client emulator [emulator options]")
     out = Output(
         as_json=args.json, color=False if args.no_color or os.environ.get("NO_COLOR") else None
     )
@@ -166,10 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         out.error("interrupted")
         return EXIT_INTERRUPTED
-    except UsageError as exc:
-        out.error(str(exc))
-        return EXIT_USAGE
-    except InputError as exc:
+    except (UsageError, InputError) as exc:
         out.error(str(exc))
         return EXIT_USAGE
     except CodegenError as exc:

@@ -18,6 +18,7 @@ from ..errors import WaitTimeoutError
 from ..models import AgentRun
 from ._exit import EXIT_FAILED, EXIT_INTERRUPTED
 from ._jobfile import JobLog, error_dict, read_inputs
+from ._org import org_id as _org_id
 from ._output import Output
 
 __all__ = ["BulkOptions", "bulk", "run_bulk"]
@@ -131,19 +132,6 @@ async def run_bulk(client: AsyncCodegenClient, options: BulkOptions, out: Output
         return EXIT_INTERRUPTED
     bad = summary["failed"] + summary["unknown"] + summary["cancelled"]
     return EXIT_FAILED if bad or timed_out else 0
-
-
-async def _org_id(client: AsyncCodegenClient) -> int:
-    """The configured org, else the token's only one."""
-    if client.config.org_id is not None:
-        return client.config.org_id
-    orgs = (await client.get_organizations()).items
-    if len(orgs) == 1:
-        return orgs[0].id
-    from ._app import UsageError
-
-    names = ", ".join(f"{o.id} ({o.name})" for o in orgs[:10])
-    raise UsageError(f"pass --org-id or set CODEGEN_ORG_ID; your organizations: {names or 'none'}")
 
 
 def _new_job() -> str:
