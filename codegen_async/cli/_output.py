@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
 from typing import Any, TextIO
 
-__all__ = ["STATUS_STYLES", "Output"]
+__all__ = ["STATUS_STYLES", "Output", "format_time"]
 
 STATUS_STYLES = {
     "COMPLETE": "green",
@@ -25,6 +26,18 @@ STATUS_STYLES = {
     "CANCELLED": "magenta",
     "TIMEOUT": "red",
 }
+
+
+def format_time(when: datetime | None) -> str:
+    """A timestamp as every command shows it: UTC, to the second, marked ``Z``.
+
+    A naive ``datetime`` (the API's form without an offset) is taken as UTC.
+    """
+    if when is None:
+        return ""
+    if when.tzinfo is not None:
+        when = when.astimezone(timezone.utc)
+    return when.strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 class Output:

@@ -15,44 +15,7 @@ from pathlib import Path
 import pytest
 
 from codegen_async.emulator import Emulator
-
-TOKEN = "sk-cli-test-secret-0001"
-
-
-def cli(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    """Run the CLI in a subprocess; never inherits a token from the real environment."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("CODEGEN_")}
-    base["NO_COLOR"] = "1"
-    return subprocess.run(
-        [sys.executable, "-m", "codegen_async.cli", *args],
-        env={**base, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-@pytest.fixture
-def emu(codegen_emulator_factory: Callable[..., Emulator]) -> Emulator:
-    """An emulator with limits off, accepting TOKEN."""
-    return codegen_emulator_factory(time_scale=0.01, rate_limits="off", tokens={TOKEN: 1})
-
-
-@pytest.fixture
-def env(emu: Emulator) -> dict[str, str]:
-    return {
-        "CODEGEN_API_TOKEN": TOKEN,
-        "CODEGEN_BASE_URL": emu.url,
-        "CODEGEN_ORG_ID": str(emu.org_id),
-    }
-
-
-def no_traceback(result: subprocess.CompletedProcess[str]) -> None:
-    assert "Traceback" not in result.stderr + result.stdout
-    assert TOKEN not in result.stderr + result.stdout
+from tests.cli._support import TOKEN, cli, no_traceback
 
 
 def created_prompts(emulator: Emulator) -> Counter[str]:
