@@ -3,7 +3,7 @@
 It starts the emulator in-process with the real API's rate limits (10 creates per
 minute, 60 reads per 30 s) on a sped-up clock, then runs ``bulk --wait`` on the shipped
 prompts file: exactly-once creates paced by the client's limiter, the list-endpoint
-watcher, a progress bar and the summary.
+watcher, a progress bar and the summary. The results file is kept only with ``--output``.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ async def demo(args: argparse.Namespace, out: Output) -> int:
             async with AsyncCodegenClient(config) as client:
                 options = BulkOptions(
                     file=source,
-                    output=str(Path(tmp) / "results.jsonl"),
+                    output=args.output or str(Path(tmp) / "results.jsonl"),
                     wait=True,
                     max_concurrent=args.max_concurrent,
                     progress=not args.json,
@@ -79,4 +79,11 @@ async def demo(args: argparse.Namespace, out: Output) -> int:
                     f"{totals.get('runs_created', 0)} runs created, "
                     f"{totals.get('rate_limited', 0)} answered 429"
                 )
+                if args.output:
+                    out.message(f"results kept in {args.output}")
+                else:
+                    out.message(
+                        "the results file was temporary and has been discarded "
+                        "(pass --output FILE to keep it)"
+                    )
         return code
