@@ -12,7 +12,14 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
 
-demo: $(VENV)/.installed
+# The demo needs only the package and its progress bar, not the dev tools.
+$(VENV)/.demo-installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[progress]"
+	touch $@
+
+demo: $(VENV)/.demo-installed
 	$(VENV)/bin/codegen-client demo
 
 test: $(VENV)/.installed
