@@ -2,17 +2,26 @@
 
 Shared by ``codegen_async`` and ``codegen_sync``. Every setting left out falls back to
 its environment variable (``CODEGEN_API_TOKEN``, ``CODEGEN_ORG_ID``, ...), then to a
-default. A bad value, given or read from the environment, raises
-:class:`~codegen_async.errors.ConfigurationError` naming the setting.
+default. Every value, given or read from the environment or a settings mapping, is
+checked when the config is built: a bad one raises
+:class:`~codegen_async.errors.ConfigurationError` naming the setting, so nothing can fail
+(or hang) later, at call time.
+
+Building a config changes nothing global. To see the client's logs on stderr, set
+``CODEGEN_LOG=debug`` (or ``info``, ``warning``; ``CODEGEN_LOG_LEVEL`` works too): a
+handler is then added, once, to the package's own ``codegen`` logger.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import os
-from collections.abc import Callable, Mapping
-from typing import Any, Literal, TypeVar
+import sys
+import urllib.parse
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, Literal, TypeVar
 
 from .errors import ConfigurationError
 
@@ -44,6 +53,17 @@ DEFAULT_RATE_LIMITS: Mapping[str, tuple[int, float]] = {
 }
 RATE_LIMIT_GROUPS = tuple(DEFAULT_RATE_LIMITS)
 
+# Upper bounds that keep every later use finite: a socket timeout, a sleep or a pool
+# beyond these either overflows the OS's clock types or allocates without end.
+_MAX_SECONDS = 30 * 86400.0
+_MAX_RETRIES = 100
+_MAX_CONNECTIONS = 10_000
+_MAX_COUNT = 10**9
+_TIME_SCALE_RANGE = (1e-4, 100.0)
+# Durations a time scale multiplies (the rate-limit windows are scaled in rate_limits).
+_SCALED = ("poll_interval", "retry_backoff_factor", "retry_max_delay", "rate_limit_window")
+_BOOLS = ("retry_unknown_creates", "adaptive_rate_limit", "enable_caching", "verify_ssl")
+
 _T = TypeVar("_T")
 
 
@@ -56,14 +76,14 @@ def _env(name: str, parse: Callable[[str], _T], default: _T) -> Callable[[], _T]
             return parse(raw.strip())
         except ValueError:
             raise ConfigurationError(
-                f"environment variable {name} has an invalid value {raw.strip()!r}"
+                f"environment variable {name} has an invalid value {raw.strip()[:80]!r}"
             ) from None
 
     return factory
 
 
 def _parse_bool(raw: str) -> bool:
-    lowered = raw.lower()
+    lowered = raw.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
         return True
     if lowered in {"0", "false", "no", "off"}:
@@ -103,28 +123,41 @@ class CodegenConfig:
         base_url: API root (``CODEGEN_BASE_URL`` or ``CODEGEN_API_BASE_URL``;
             default ``https://api.codegen.com``).
         api_token: bearer token (``CODEGEN_API_TOKEN``). Never logged or shown in reprs.
+            Without one, every call fails before anything is sent.
         org_id: default organization for methods called without one (``CODEGEN_ORG_ID``).
-        timeout: seconds for one HTTP attempt, connect to last byte (``CODEGEN_TIMEOUT``).
-        max_retries: retries after the first attempt (``CODEGEN_MAX_RETRIES``).
+        timeout: seconds for one HTTP attempt, connect to last byte (``CODEGEN_TIMEOUT``);
+            finite, at most 30 days.
+        max_retries: retries after the first attempt, 0 to 100 (``CODEGEN_MAX_RETRIES``).
         retry_backoff_factor: base of the exponential backoff, in seconds.
-        retry_max_delay: cap of one backoff delay, in seconds.
+        retry_max_delay: cap of one backoff delay (and of a server-given delay), in seconds.
         retry_on_status: statuses that are retried (429 and 5xx by default).
         retry_unknown_creates: also retry a create-run whose outcome is unknown (may
             duplicate a run; off by default).
         rate_limit_requests / rate_limit_window: an overall cap on top of the per-group
-            limits (``CODEGEN_RATE_LIMIT_REQUESTS`` / ``CODEGEN_RATE_LIMIT_WINDOW``).
+            limits, a positive integer count per window of seconds
+            (``CODEGEN_RATE_LIMIT_REQUESTS`` / ``CODEGEN_RATE_LIMIT_WINDOW``).
         rate_limit_strategy: ``"sliding_window"`` (default), ``"leaky_bucket"`` or ``"none"``.
         rate_limits: per-group overrides of the documented limits,
             ``{"create_run": (10, 60.0), ...}``; groups are in ``RATE_LIMIT_GROUPS``.
         adaptive_rate_limit: learn tighter limits from 429 answers.
+        rate_limit_backend: a Redis URL to share the limits between processes
+            (``CODEGEN_RATE_LIMIT_BACKEND``).
         enable_caching / cache_ttl / cache_max_size: the GET response cache
             (``CODEGEN_ENABLE_CACHING``, ``CODEGEN_CACHE_TTL``).
-        max_connections: size of the connection pool.
+        max_connections: size of the connection pool (at most 10000).
         max_response_size: bodies larger than this many bytes are refused.
         verify_ssl: verify TLS certificates (cannot be switched off from the environment).
-        log_level: level for the ``codegen`` logger (``CODEGEN_LOG_LEVEL``); ``None`` leaves it.
-        user_agent: the ``User-Agent`` header.
+        log_level: kept for compatibility (``CODEGEN_LOG_LEVEL``); a config changes no
+            global logging state. Set ``CODEGEN_LOG=debug`` to see the client's logs, or
+            configure the ``codegen`` logger yourself.
+        user_agent: the ``User-Agent`` header (printable ASCII).
         poll_interval: default first delay between polls of ``wait_for_completion``.
+        time_scale: for the emulator (``CODEGEN_TIME_SCALE``): wall seconds per emulated
+            second, as its ``--time-scale``. Every rate-limit window (the documented ones,
+            your ``rate_limits`` and the overall cap), the poll interval and the retry
+            backoff are multiplied by it, so a client paces itself at the emulated
+            limits. The fields then hold the scaled values; :meth:`replace` scales from
+            the values given. Leave it at 1.0 against the real API.
     """
 
     base_url: str = dataclasses.field(default_factory=_base_url_from_env)
@@ -163,20 +196,23 @@ class CodegenConfig:
     log_level: str | None = dataclasses.field(default_factory=_env("CODEGEN_LOG_LEVEL", str, None))
     user_agent: str = "codegen-client/0.1"
     poll_interval: float = 2.0
+    time_scale: float = dataclasses.field(default_factory=_env("CODEGEN_TIME_SCALE", float, 1.0))
+
+    # The scaled durations as given (set in __post_init__; not a field).
+    _given: ClassVar[dict[str, Any]]
 
     def __post_init__(self) -> None:
         self._check()
-        if self.log_level is not None:
-            logging.getLogger("codegen").setLevel(self.log_level.upper())
+        self._normalize()
+        self._apply_time_scale()
 
     def _check(self) -> None:  # noqa: PLR0912 - one flat list of checks reads best
         def bad(name: str, why: str) -> ConfigurationError:
-            return ConfigurationError(f"invalid setting {name}={getattr(self, name)!r}: {why}")
+            return ConfigurationError(
+                f"invalid setting {name}={_shown(getattr(self, name))}: {why}"
+            )
 
-        if not isinstance(self.base_url, str) or not self.base_url.startswith(
-            ("http://", "https://")
-        ):
-            raise bad("base_url", "must start with http:// or https://")
+        _check_base_url(self.base_url, bad)
         if self.api_token is not None and (
             not isinstance(self.api_token, str) or not self.api_token.strip()
         ):
@@ -191,50 +227,69 @@ class CodegenConfig:
             isinstance(self.org_id, bool) or not isinstance(self.org_id, int) or self.org_id <= 0
         ):
             raise bad("org_id", "must be a positive integer")
-        _positive(self, "timeout", bad)
-        _positive(self, "cache_ttl", bad)
-        _positive(self, "poll_interval", bad)
-        _non_negative(self, "retry_backoff_factor", bad)
-        _non_negative(self, "retry_max_delay", bad)
-        for name in ("max_retries",):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise bad(name, "must be a non-negative integer")
-        for name in ("cache_max_size", "max_connections", "max_response_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise bad(name, "must be a positive integer")
+        for name in ("timeout", "cache_ttl", "poll_interval"):
+            _seconds(self, name, bad, positive=True)
+        for name in ("retry_backoff_factor", "retry_max_delay"):
+            _seconds(self, name, bad, positive=False)
+        _integer(self, "max_retries", bad, 0, _MAX_RETRIES)
+        _integer(self, "max_connections", bad, 1, _MAX_CONNECTIONS)
+        for name in ("cache_max_size", "max_response_size"):
+            _integer(self, name, bad, 1, _MAX_COUNT if name == "cache_max_size" else 2**62)
+        for name in _BOOLS:
+            if not isinstance(getattr(self, name), bool):
+                raise bad(name, "must be True or False")
         if self.rate_limit_strategy not in _STRATEGIES:
             raise bad("rate_limit_strategy", f"must be one of {', '.join(_STRATEGIES)}")
+        if self.rate_limit_backend is not None and not isinstance(self.rate_limit_backend, str):
+            raise ConfigurationError("invalid setting rate_limit_backend: must be a Redis URL")
         if (self.rate_limit_requests is None) != (self.rate_limit_window is None):
             raise ConfigurationError(
                 "invalid settings: rate_limit_requests and rate_limit_window go together"
             )
-        if self.rate_limit_requests is not None and self.rate_limit_requests <= 0:
-            raise bad("rate_limit_requests", "must be a positive integer")
-        if self.rate_limit_window is not None and self.rate_limit_window <= 0:
-            raise bad("rate_limit_window", "must be a positive number of seconds")
-        for group, limit in dict(self.rate_limits).items():
-            if group not in DEFAULT_RATE_LIMITS:
-                raise ConfigurationError(
-                    f"invalid setting rate_limits: unknown group {group!r} "
-                    f"(known: {', '.join(RATE_LIMIT_GROUPS)})"
-                )
-            if (
-                not isinstance(limit, tuple | list)
-                or len(limit) != 2
-                or not limit[0] > 0
-                or not limit[1] > 0
-            ):
-                raise ConfigurationError(
-                    f"invalid setting rate_limits[{group!r}]: expected (requests, window_seconds)"
-                )
-        if not all(isinstance(s, int) and 100 <= s <= 599 for s in self.retry_on_status):
-            raise bad("retry_on_status", "must be HTTP status codes")
-        if self.log_level is not None and not isinstance(
-            logging.getLevelName(str(self.log_level).upper()), int
+        if self.rate_limit_requests is not None:
+            _integer(self, "rate_limit_requests", bad, 1, _MAX_COUNT)
+            _seconds(self, "rate_limit_window", bad, positive=True)
+        _check_rate_limits(self.rate_limits)
+        _check_statuses(self.retry_on_status, bad)
+        if self.log_level is not None and (
+            not isinstance(self.log_level, str)
+            or not isinstance(logging.getLevelName(self.log_level.upper()), int)
         ):
             raise bad("log_level", "must be a logging level name such as DEBUG or INFO")
+        if not isinstance(self.user_agent, str) or not _printable_ascii(self.user_agent):
+            raise bad("user_agent", "must be printable ASCII, without CR or LF")
+        low, high = _TIME_SCALE_RANGE
+        value = self.time_scale
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not low <= value <= high
+        ):
+            raise bad("time_scale", f"must be a number from {low:g} to {high:g}")
+
+    def _normalize(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "retry_on_status", tuple(self.retry_on_status))
+        set_(
+            self,
+            "rate_limits",
+            {g: (int(n), float(w)) for g, (n, w) in dict(self.rate_limits).items()},
+        )
+        set_(self, "time_scale", float(self.time_scale))
+
+    def _apply_time_scale(self) -> None:
+        # The values as given, so that replace() scales them again from the start.
+        given = {name: getattr(self, name) for name in (*_SCALED, "rate_limits")}
+        object.__setattr__(self, "_given", given)
+        scale = self.time_scale
+        if scale == 1.0:
+            return
+        for name in _SCALED:
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, value * scale)
+        limits = {**DEFAULT_RATE_LIMITS, **self.rate_limits}
+        object.__setattr__(self, "rate_limits", {g: (n, w * scale) for g, (n, w) in limits.items()})
 
     def __repr__(self) -> str:
         fields = []
@@ -250,13 +305,23 @@ class CodegenConfig:
         return f"CodegenConfig({', '.join(fields)})"
 
     def limit_for(self, group: str) -> tuple[int, float]:
-        """Return ``(requests, window_seconds)`` of an endpoint group, overrides applied."""
-        limit = dict(self.rate_limits).get(group) or DEFAULT_RATE_LIMITS[group]
-        return int(limit[0]), float(limit[1])
+        """Return ``(requests, window_seconds)`` of an endpoint group, overrides and the
+        time scale applied."""
+        limit = self.rate_limits.get(group)
+        if limit is None:
+            return DEFAULT_RATE_LIMITS[group]
+        return limit
 
     def replace(self, **changes: Any) -> CodegenConfig:
-        """Return a copy with some settings changed (validated again)."""
-        return dataclasses.replace(self, **changes)
+        """Return a copy with some settings changed (validated again).
+
+        Durations a ``time_scale`` multiplies are taken as first given, so changing
+        ``time_scale`` (or anything else) never scales them twice.
+        """
+        settings = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        settings.update(self._given)
+        settings.update(changes)
+        return CodegenConfig(**settings)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> CodegenConfig:
@@ -267,39 +332,170 @@ class CodegenConfig:
     def from_settings(cls, settings: Mapping[str, Any]) -> CodegenConfig:
         """Build a config from a settings mapping, e.g. Django's ``settings.CODEGEN_CONFIG``.
 
-        Keys are the field names (case-insensitive); an unknown key is an error.
+        Keys are the field names (case-insensitive); an unknown key is an error. String
+        values (as settings read from files or the environment often are) are parsed
+        strictly: ``"false"`` is False, ``"30"`` is 30; anything else is an error.
         """
-        known = {f.name for f in dataclasses.fields(cls)}
+        if not isinstance(settings, Mapping):
+            raise ConfigurationError(f"settings must be a mapping, got {type(settings).__name__}")
+        known = {f.name: f for f in dataclasses.fields(cls)}
         kwargs: dict[str, Any] = {}
         for key, value in settings.items():
             name = str(key).lower()
             if name == "token":
                 name = "api_token"
             if name not in known:
-                raise ConfigurationError(f"unknown setting {key!r} in settings")
-            kwargs[name] = value
+                raise ConfigurationError(f"unknown setting {str(key)[:80]!r} in settings")
+            kwargs[name] = _from_text(name, value) if isinstance(value, str) else value
         return cls(**kwargs)
 
 
+_INTS = ("org_id", "max_retries", "rate_limit_requests", "cache_max_size", "max_connections")
+_INTS_MORE = ("max_response_size",)
+_FLOATS = (
+    "timeout",
+    "retry_backoff_factor",
+    "retry_max_delay",
+    "rate_limit_window",
+    "cache_ttl",
+    "poll_interval",
+    "time_scale",
+)
+
+
+def _from_text(name: str, raw: str) -> Any:
+    """A settings value given as text, parsed strictly for its field's type."""
+    try:
+        if name in _BOOLS:
+            return _parse_bool(raw)
+        if name in _INTS or name in _INTS_MORE:
+            return int(raw.strip())
+        if name in _FLOATS:
+            return float(raw.strip())
+    except ValueError:
+        raise ConfigurationError(
+            f"invalid setting {name}={raw[:80]!r}: not a valid "
+            f"{'boolean' if name in _BOOLS else 'number'}"
+        ) from None
+    return raw
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _printable_ascii(text: str) -> bool:
+    return text.isascii() and text.isprintable()
+
+
 def _header_safe(token: str) -> bool:
-    return (
-        token.isascii()
-        and token.isprintable()
-        and " " not in token.strip()
-        and (token == token.strip())
+    return _printable_ascii(token) and " " not in token and token == token.strip()
+
+
+def _check_base_url(url: Any, bad: Callable[[str, str], Exception]) -> None:
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise bad("base_url", "must start with http:// or https://")
+    if not _printable_ascii(url) or " " in url:
+        raise bad("base_url", "must be printable ASCII without spaces")
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port  # raises for a port out of range or not a number
+    except ValueError as exc:
+        raise bad("base_url", f"is not a valid URL ({exc})") from None
+    if not parts.hostname:
+        raise bad("base_url", "has no host")
+    if port == 0:
+        raise bad("base_url", "port must be from 1 to 65535")
+    if parts.username is not None or parts.password is not None:
+        raise bad("base_url", "must not carry credentials (use api_token)")
+    if parts.query or parts.fragment:
+        raise bad("base_url", "must not have a query or fragment")
+
+
+def _seconds(
+    config: CodegenConfig, name: str, bad: Callable[[str, str], Exception], *, positive: bool
+) -> None:
+    value = getattr(config, name)
+    ok = not isinstance(value, bool) and isinstance(value, int | float)
+    if ok and (not math.isfinite(value) or value > _MAX_SECONDS):
+        raise bad(name, f"must be a finite number of seconds, at most {_MAX_SECONDS:.0f} (30 days)")
+    if not ok or not (value > 0 if positive else value >= 0):
+        raise bad(name, f"must be a {'positive' if positive else 'non-negative'} number")
+
+
+def _integer(
+    config: CodegenConfig, name: str, bad: Callable[[str, str], Exception], low: int, high: int
+) -> None:
+    value = getattr(config, name)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise bad(name, f"must be an integer from {low} to {high}")
+
+
+def _check_rate_limits(limits: Any) -> None:
+    if not isinstance(limits, Mapping):
+        raise ConfigurationError(
+            "invalid setting rate_limits: expected a mapping of group to (requests, window)"
+        )
+    for group, limit in limits.items():
+        if group not in DEFAULT_RATE_LIMITS:
+            raise ConfigurationError(
+                f"invalid setting rate_limits: unknown group {str(group)[:40]!r} "
+                f"(known: {', '.join(RATE_LIMIT_GROUPS)})"
+            )
+        ok = isinstance(limit, tuple | list) and len(limit) == 2
+        count, window = limit if ok else (None, None)
+        ok = (
+            ok
+            and type(count) is int
+            and 1 <= count <= _MAX_COUNT
+            and not isinstance(window, bool)
+            and isinstance(window, int | float)
+            and 0 < window <= _MAX_SECONDS
+        )
+        if not ok:
+            raise ConfigurationError(
+                f"invalid setting rate_limits[{group!r}]={_shown(limit)}: expected "
+                "(requests, window_seconds), requests a positive integer and the window "
+                f"a positive number of seconds up to {_MAX_SECONDS:.0f}"
+            )
+
+
+def _check_statuses(statuses: Any, bad: Callable[[str, str], Exception]) -> None:
+    if isinstance(statuses, str | bytes) or not isinstance(statuses, Iterable):
+        raise bad("retry_on_status", "must be a list of HTTP status codes")
+    if not all(type(s) is int and 100 <= s <= 599 for s in statuses):
+        raise bad("retry_on_status", "must be HTTP status codes")
+
+
+_LOG_HANDLER_NAME = "codegen-env-stderr"
+
+
+def _setup_logging_from_env() -> None:
+    """``CODEGEN_LOG=debug|info|warning``: a stderr handler on the ``codegen`` logger.
+
+    Added once (however often this runs); an unknown value is ignored rather than
+    failing an import.
+    """
+    raw = os.environ.get("CODEGEN_LOG") or os.environ.get("CODEGEN_LOG_LEVEL") or ""
+    level = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}.get(
+        raw.strip().lower()
     )
+    if level is None:
+        return
+    logger = logging.getLogger("codegen")
+    if any(h.get_name() == _LOG_HANDLER_NAME for h in logger.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name(_LOG_HANDLER_NAME)
+    handler.setFormatter(
+        logging.Formatter("[%(asctime)s - %(name)s:%(lineno)d - %(levelname)s] %(message)s")
+    )
+    logger.addHandler(handler)
+    logger.setLevel(level)
 
 
-def _positive(config: CodegenConfig, name: str, bad: Callable[[str, str], Exception]) -> None:
-    value = getattr(config, name)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise bad(name, "must be a positive number")
-
-
-def _non_negative(config: CodegenConfig, name: str, bad: Callable[[str, str], Exception]) -> None:
-    value = getattr(config, name)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-        raise bad(name, "must be a non-negative number")
+_setup_logging_from_env()
 
 
 class ConfigPresets:
@@ -307,7 +503,10 @@ class ConfigPresets:
 
     @staticmethod
     def development(**overrides: Any) -> CodegenConfig:
-        """Verbose logging, short timeouts, few retries, an extra overall cap, no cache."""
+        """Short timeouts, few retries, an extra overall cap, no cache.
+
+        For verbose logs, set ``CODEGEN_LOG=debug``.
+        """
         settings: dict[str, Any] = {
             "timeout": 10.0,
             "max_retries": 2,
@@ -320,7 +519,7 @@ class ConfigPresets:
 
     @staticmethod
     def production(**overrides: Any) -> CodegenConfig:
-        """Error-only logging, longer timeouts, more retries, caching on."""
+        """Longer timeouts, more retries, caching on."""
         settings: dict[str, Any] = {
             "timeout": 60.0,
             "max_retries": 5,
