@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import math
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from threading import get_ident
@@ -114,8 +115,18 @@ class AsyncLeakyBucket:
     def has_capacity(self) -> bool:
         return self._limiter is None or self._current().has_capacity()
 
-    async def acquire(self) -> None:
-        await self._current().acquire()
+    async def acquire(self, max_wait: float = math.inf) -> bool:
+        """Take a unit, waiting at most ``max_wait`` seconds; False if none came in time."""
+        if max_wait == math.inf:
+            await self._current().acquire()
+            return True
+        if max_wait <= 0:
+            max_wait = 0.0
+        try:
+            await asyncio.wait_for(self._current().acquire(), max_wait)
+        except asyncio.TimeoutError:
+            return False
+        return True
 
 
 async def gather_bounded(
@@ -298,18 +309,14 @@ class AsyncHTTPBackend:
             )
             try:
                 length = resp.content_length
-                limit = self._max_response_size
-                if length is not None and length > limit:
-                    raise ResponseTooLargeError(
-                        f"response body of {length} bytes exceeds max_response_size={limit}",
-                        method=method,
-                        url=url,
-                        status_code=resp.status,
-                    )
-                if length is not None:
+                if (
+                    length is not None
+                    and length <= self._max_response_size
+                    and "Content-Encoding" not in resp.headers
+                ):
                     data = await resp.read()
                 else:
-                    data = await self._read_capped(resp, method, url)
+                    data = await self._read_capped(resp, method, url, length)
                 status = resp.status
                 if status < 300:  # the transport reads headers only of other answers
                     return RawResponse(status, _NO_HEADERS, data)
@@ -331,19 +338,21 @@ class AsyncHTTPBackend:
         finally:
             armed.discard(task)  # disarms the deadline
 
-    async def _read_capped(self, resp: Any, method: str, url: str) -> bytes:
+    async def _read_capped(self, resp: Any, method: str, url: str, length: int | None) -> bytes:
+        """The body, decoded; its *decoded* size is held to ``max_response_size``.
+
+        aiohttp inflates a compressed body a bounded piece at a time: a small body that
+        swells to gigabytes is stopped at the limit, never held whole.
+        """
         limit = self._max_response_size
+        if length is not None and length > limit and "Content-Encoding" not in resp.headers:
+            raise _too_large(f"response body of {length} bytes", limit, method, url, resp)
         chunks: list[bytes] = []
         size = 0
         async for chunk in resp.content.iter_chunked(65536):
             size += len(chunk)
             if size > limit:
-                raise ResponseTooLargeError(
-                    f"response body exceeds max_response_size={limit}",
-                    method=method,
-                    url=url,
-                    status_code=resp.status,
-                )
+                raise _too_large("response body", limit, method, url, resp)
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -377,6 +386,15 @@ class AsyncHTTPBackend:
         session, self._session = self._session, None
         if session is not None and not session.closed:
             await session.close()
+
+
+def _too_large(what: str, limit: int, method: str, url: str, resp: Any) -> ResponseTooLargeError:
+    return ResponseTooLargeError(
+        f"{what} exceeds max_response_size={limit}",
+        method=method,
+        url=url,
+        status_code=resp.status,
+    )
 
 
 def _transport_error(

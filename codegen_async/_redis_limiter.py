@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import secrets
 import time
 from collections import deque
 from typing import Any, TypeVar
 
 from ._backend import AsyncRedisConnector, Job, monotonic, sleep
-from ._ratelimit import AsyncRateLimiter
+from ._ratelimit import AsyncRateLimiter, SlotUnavailable
 from ._ratestatus import GroupLimitStatus, RateLimitStatus
 from ._redis import (
     ACQUIRE_SCRIPT,
@@ -130,9 +131,10 @@ class AsyncRedisRateLimiter:
         """Never: a shared slot is always released through Redis (:meth:`release`)."""
         return False
 
-    async def acquire(self, group: str) -> float:
+    async def acquire(self, group: str, max_wait: float = math.inf) -> float:
         """Wait until a request of ``group`` may be sent by *any* client of the token,
-        and take its slot(s). Returns the seconds waited; pair with :meth:`release`."""
+        and take its slot(s). Returns the seconds waited; pair with :meth:`release`.
+        Raises :class:`SlotUnavailable` when no slot frees within ``max_wait`` seconds."""
         windows, keys, args = self._sets[group]
         member = f"{self._me}:{next(self._ids)}"
         call_args = [member, self._lease_ms, *args]
@@ -141,6 +143,8 @@ class AsyncRedisRateLimiter:
             wait_ms = int(await self._call(ACQUIRE_SCRIPT, keys, call_args))
             if wait_ms <= 0:
                 break
+            if monotonic() - started + wait_ms / 1000 > max_wait:
+                raise SlotUnavailable(wait_ms / 1000)
             await sleep(wait_ms / 1000)
         for w in windows:
             w.held.append(member)

@@ -15,9 +15,9 @@ import msgspec
 
 from ._backend import IS_ASYNC, AsyncHTTPBackend, CancelledError, Job, monotonic, sleep
 from ._cache import ResponseCache
-from ._errormap import error_for_response
+from ._errormap import error_for_response, redact
 from ._metrics import Metrics
-from ._ratelimit import AsyncRateLimiter
+from ._ratelimit import AsyncRateLimiter, SlotUnavailable
 from ._response import RawResponse
 from ._retry import delays
 from ._types import NOT_GIVEN, NotGiven
@@ -25,7 +25,9 @@ from ._validate import check_count, check_timeout
 from .config import CodegenConfig
 from .errors import (
     APIConnectionError,
+    APITimeoutError,
     CodegenAPIError,
+    CodegenError,
     DecodeError,
     OutcomeUnknownError,
     RateLimitError,
@@ -83,6 +85,7 @@ class AsyncTransport:
         # The backend sends the headers above with every request; bodies add a type.
         self._json_headers = self._http.prepare_headers({"Content-Type": "application/json"})
         self._has_token = bool(config.api_token)
+        self._secret = config.api_token  # masked in every error this transport raises
         self._max_retries = config.max_retries
         self._timeout = config.timeout
         # In memory by default; shared through Redis with config.rate_limit_backend.
@@ -114,6 +117,7 @@ class AsyncTransport:
         timeout: float | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         cache: bool = True,
+        remember: bool = True,
         cache_forever: Callable[[Any], bool] | None = None,
         invalidates: str | None = None,
         before_send: Job[None] | None = None,
@@ -128,6 +132,11 @@ class AsyncTransport:
         are checked here, before anything is sent. ``before_send`` runs before each
         attempt, once its rate-limit slot is taken and just before the request may leave:
         the bulk runner records its intent there (and may refuse, raising, to send nothing).
+
+        ``cache=False`` skips the lookup but stores the fresh answer for later reads,
+        unless ``remember=False`` too: a path that never reads the cache keeps out of it.
+        ``timeout`` bounds each attempt whole (connect, send, headers, body, redirect
+        hops); the call's waits for a rate-limit slot, together, never exceed it either.
         """
         attempt_timeout = self._timeout if timeout is NOT_GIVEN else check_timeout(timeout)
         retries_left = (
@@ -138,7 +147,7 @@ class AsyncTransport:
         url = self._base + path
         if query:
             url += "?" + encode_query(query)
-        store = self.cache if method == "GET" else None
+        store = self.cache if method == "GET" and (cache or remember) else None
         missed = False  # a cache lookup that found nothing (counted with the call)
         keep = False  # store the answer (the cache would admit it)
         started = monotonic()
@@ -168,7 +177,10 @@ class AsyncTransport:
                 if limiter.take_now(group):
                     sent_at = started if attempt == 1 else monotonic()
                 else:
-                    waited += await limiter.acquire(group)
+                    try:
+                        waited += await limiter.acquire(group, attempt_timeout - waited)
+                    except SlotUnavailable as exc:
+                        raise self._no_slot(group, method, url, exc.wait, attempt_timeout) from None
                     sent_at = monotonic()
                 if before_send is not None:
                     try:
@@ -182,8 +194,9 @@ class AsyncTransport:
                         method, url, headers=headers, body=body, timeout=attempt_timeout
                     )
                     if 300 <= response.status < 400 and method == "GET":
-                        response = await self._follow(url, response, attempt_timeout)
+                        response = await self._follow(url, response, attempt_timeout, sent_at)
                 except APIConnectionError as exc:
+                    redact(exc, self._secret)
                     if not limiter.release_now(group, False, monotonic()):
                         await limiter.release(group, False)
                     self._check_resend(exc, method, url, idempotent, retries_left)
@@ -224,6 +237,8 @@ class AsyncTransport:
                 if delay > 0:
                     await sleep(delay)
         except BaseException as exc:
+            if isinstance(exc, CodegenError):
+                redact(exc, self._secret)
             if not isinstance(exc, CancelledError):
                 # Response time excludes the limiter's pacing; that is reported on its own.
                 self.metrics.record(
@@ -267,7 +282,12 @@ class AsyncTransport:
         """After a non-2xx answer: raise its error, or return the delay before a retry."""
         status = response.status
         error = error_for_response(response, method, _safe_url(url))
+        redact(error, self._secret)
         retry_after = error.retry_after if isinstance(error, RateLimitError) else None
+        if retry_after is not None:
+            # A server-given delay is honoured up to retry_max_delay, never more: one odd
+            # Retry-After must not stall the endpoint group (and every caller) for an hour.
+            retry_after = min(retry_after, self.config.retry_max_delay)
         limiter = self.limiter
         if status == 429:
             await limiter.penalize(group, retry_after, sent_at)
@@ -284,7 +304,7 @@ class AsyncTransport:
 
     def _status_delay(self, status: int, retry_after: float | None, backoff: float) -> float:
         if retry_after is not None:
-            return retry_after
+            return min(retry_after, self.config.retry_max_delay)
         if status == 429 and self.limiter.strategy != "none":
             return 0.0  # the limiter's group cool-down decides when to go again
         return backoff
@@ -316,8 +336,25 @@ class AsyncTransport:
             self.config.retry_unknown_creates and isinstance(error, ServerError)
         )
 
-    async def _follow(self, url: str, response: RawResponse, timeout: float) -> RawResponse:
-        """Follow up to 3 redirects of a GET, dropping the token when the origin changes."""
+    def _no_slot(
+        self, group: str, method: str, url: str, wait: float, timeout: float
+    ) -> RateLimitError:
+        """The error of a call whose rate-limit slot would come after its timeout."""
+        return RateLimitError(
+            f"no {group!r} rate-limit slot within the call's timeout ({timeout:g} s); "
+            f"one frees in about {wait:.1f} s",
+            retry_after=max(wait, 0.001),
+            method=method,
+            url=_safe_url(url),
+        )
+
+    async def _follow(
+        self, url: str, response: RawResponse, timeout: float, sent_at: float
+    ) -> RawResponse:
+        """Follow up to 3 redirects of a GET, dropping the token when the origin changes.
+
+        The hops share the attempt's deadline (``timeout`` from ``sent_at``).
+        """
         anonymous = False
         hops = 0
         while (
@@ -331,8 +368,15 @@ class AsyncTransport:
                 target = _join(url, location)
                 # Once off the API's origin, the token is never sent again.
                 anonymous = anonymous or _origin(target) != _origin(url)
+                left = timeout - (monotonic() - sent_at)
+                if left <= 0:
+                    raise APITimeoutError(
+                        f"request timed out after {timeout:g} s (following redirects)",
+                        method="GET",
+                        url=_safe_url(url),
+                    )
                 response = await self._http.request(
-                    "GET", target, body=None, timeout=timeout, anonymous=anonymous
+                    "GET", target, body=None, timeout=left, anonymous=anonymous
                 )
             except ValueError as exc:  # urljoin or the HTTP library refused the target
                 raise APIConnectionError(
@@ -355,13 +399,14 @@ class AsyncTransport:
                 if isinstance(exc, msgspec.ValidationError)
                 else "is not valid JSON"
             )
-            raise DecodeError(
+            error = DecodeError(
                 f"response {what}: {exc}",
                 method=method,
                 url=_safe_url(url),
                 status_code=status,
                 body=body,
-            ) from exc
+            )
+            raise redact(error, self._secret) from exc
 
     def _log_retry(self, method: str, url: str, attempt: int, delay: float, why: str) -> None:
         logger.info(

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import http.client
 import inspect
+import math
+import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import (
     ConnectTimeoutError,
     EmptyPoolError,
@@ -116,14 +120,18 @@ class LeakyBucket:
             self._leak()
             return self._level + 1 <= self.max_rate
 
-    def acquire(self) -> None:
+    def acquire(self, max_wait: float = math.inf) -> bool:
+        """Take a unit, waiting at most ``max_wait`` seconds; False if none came in time."""
+        give_up = time.monotonic() + max_wait
         while True:
             with self._lock:
                 self._leak()
                 if self._level + 1 <= self.max_rate:
                     self._level += 1
-                    return
+                    return True
                 wait = (self._level + 1 - self.max_rate) / self._rate_per_sec
+            if time.monotonic() + wait > give_up:
+                return False
             time.sleep(wait)
 
 
@@ -166,8 +174,121 @@ class background_task:
         self._thread.join(timeout)
 
 
+class _Due(threading.local):
+    """The deadline of the request this thread is sending (``None``: no request yet)."""
+
+    at: float | None = None
+
+
+_due = _Due()
+
+
+def _arm(sock: socket.socket) -> None:
+    """Before a blocking socket call: fail past the deadline, else wait at most until it.
+
+    urllib3's timeouts bound each socket operation, not the exchange: a server trickling
+    a byte a second would keep a call going for ever. Lowering the socket's timeout to
+    what is left of the attempt before every read and write makes it one deadline.
+    """
+    due = _due.at
+    if due is None:
+        return
+    left = due - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("timed out")
+    current = sock.gettimeout()
+    # Set only when off by more than a little (settimeout is a system call): urllib3 set
+    # it to about `left` already, or it is a stale value of the socket's last request.
+    if current is None or current > left + 0.05 or current < left * 0.5:
+        sock.settimeout(left)
+
+
+class _DeadlineSocket(socket.socket):
+    """A plain socket that keeps the request deadline (see :func:`_arm`)."""
+
+    __slots__ = ()
+
+    def recv_into(self, *args: Any) -> int:
+        _arm(self)
+        return super().recv_into(*args)
+
+    def recv(self, *args: Any) -> bytes:
+        _arm(self)
+        return super().recv(*args)
+
+    def sendall(self, *args: Any) -> None:
+        _arm(self)
+        super().sendall(*args)
+
+
+class _DeadlineSSLSocket(ssl.SSLSocket):
+    """A TLS socket that keeps the request deadline (see :func:`_arm`)."""
+
+    def recv_into(self, *args: Any) -> int:
+        _arm(self)
+        return super().recv_into(*args)
+
+    def recv(self, *args: Any) -> bytes:
+        _arm(self)
+        return super().recv(*args)
+
+    def sendall(self, *args: Any) -> None:
+        _arm(self)
+        super().sendall(*args)
+
+
+class _Response(http.client.HTTPResponse):
+    """http.client's response, skipping every interim 1xx answer (103 Early Hints...).
+
+    http.client skips ``100 Continue`` only: any other 1xx would be taken for the answer,
+    and the real answer left in the socket for the next request to read.
+    """
+
+    def _read_status(self) -> tuple[str, int, str]:
+        while True:
+            version, status, reason = super()._read_status()  # type: ignore[misc]
+            if not 102 <= status < 200:  # 100 is http.client's to skip; 101 is final
+                return version, status, reason
+            http.client.parse_headers(self.fp)
+
+
+def _deadline_connect(conn: HTTPConnection, connect: Callable[[], None]) -> None:
+    due = _due.at
+    if due is not None:
+        left = due - time.monotonic()
+        if left <= 0:
+            raise ConnectTimeoutError(conn, "connect timed out (deadline passed)")
+        if conn.timeout is None or left < conn.timeout:
+            conn.timeout = left
+    connect()
+    sock = conn.sock
+    if type(sock) is socket.socket:
+        sock.__class__ = _DeadlineSocket
+    elif type(sock) is ssl.SSLSocket:
+        sock.__class__ = _DeadlineSSLSocket
+
+
+class _Connection(HTTPConnection):
+    response_class = _Response
+
+    def connect(self) -> None:
+        _deadline_connect(self, super().connect)
+
+
+class _TLSConnection(HTTPSConnection):
+    response_class = _Response
+
+    def connect(self) -> None:
+        _deadline_connect(self, super().connect)
+
+
 class HTTPBackend:
-    """A pooled HTTP/1.1 client over urllib3, safe to share between threads."""
+    """A pooled HTTP/1.1 client over urllib3, safe to share between threads.
+
+    One deadline covers each request whole (pool wait, connect, send, headers, body).
+    Redirect hops to other origins go through a small pool manager of their own, on
+    connections closed after each answer: a client never keeps a socket per redirect host.
+    """
 
     def __init__(
         self,
@@ -181,14 +302,17 @@ class HTTPBackend:
         self._anonymous_headers = {
             k: v for k, v in self._default_headers.items() if k != "Authorization"
         }
+        self._anonymous_headers["Connection"] = "close"
         self._max_response_size = max_response_size
+        cert_reqs = "CERT_REQUIRED" if verify_ssl else "CERT_NONE"
         self._manager = urllib3.PoolManager(
             num_pools=8,
             maxsize=max_connections,
             block=True,  # at most max_connections: further threads wait for a free one
-            cert_reqs="CERT_REQUIRED" if verify_ssl else "CERT_NONE",
+            cert_reqs=cert_reqs,
             retries=False,
         )
+        self._others = urllib3.PoolManager(num_pools=4, cert_reqs=cert_reqs, retries=False)
         self._pools: dict[str, Any] = {}
         self._timeouts: dict[float, urllib3.Timeout] = {}
 
@@ -208,13 +332,18 @@ class HTTPBackend:
         """True once a connection pool exists (and until ``close()``)."""
         return bool(self._pools)
 
-    def _pool_for(self, url: str) -> tuple[Any, str]:
+    def _pool_for(self, url: str, anonymous: bool) -> tuple[Any, str]:
         scheme, _, rest = url.partition("://")
         host, slash, path = rest.partition("/")
         origin = f"{scheme}://{host}"
+        if anonymous:
+            # Not kept here: the manager holds at most 4, each closed when it drops out.
+            return _deadline_pool(self._others.connection_from_url(origin)), slash + path
         pool = self._pools.get(origin)
         if pool is None:
-            pool = self._pools[origin] = self._manager.connection_from_url(origin)
+            if len(self._pools) >= 4:  # a few API origins at most (same-origin redirects)
+                self._pools.clear()
+            pool = self._pools[origin] = _deadline_pool(self._manager.connection_from_url(origin))
         return pool, slash + path
 
     def request(
@@ -230,7 +359,8 @@ class HTTPBackend:
         """Send one request (never following redirects); map every transport error.
 
         ``headers`` (from :meth:`prepare_headers`) go on top of the default ones;
-        ``anonymous`` leaves out the default ``Authorization`` header.
+        ``anonymous`` leaves out the default ``Authorization`` header. ``timeout`` bounds
+        the whole exchange, from the wait for a pooled connection to the body's last byte.
         """
         if anonymous:
             headers = self._anonymous_headers
@@ -238,8 +368,9 @@ class HTTPBackend:
             headers = self._default_headers
         else:
             headers = {**self._default_headers, **headers}
+        _due.at = due = time.monotonic() + timeout
         try:
-            pool, target = self._pool_for(url)
+            pool, target = self._pool_for(url, anonymous)
             resp = pool.urlopen(
                 method,
                 target,
@@ -254,6 +385,9 @@ class HTTPBackend:
             )
             try:
                 data = self._read_capped(resp, method, url)
+            except BaseException:
+                resp.close()  # the rest of the body stays unread: never reuse the socket
+                raise
             finally:
                 resp.release_conn()
             status = resp.status
@@ -262,39 +396,35 @@ class HTTPBackend:
             src = resp.headers
             got = {name: src[name] for name in WANTED_HEADERS if name in src}
             return RawResponse(status, got, data)
+        except ResponseTooLargeError:
+            raise
         except MaxRetryError as exc:
-            raise _map_error(exc.reason or exc, method, url, timeout) from exc
-        except (HTTPError, OSError, http.client.HTTPException) as exc:
-            raise _map_error(exc, method, url, timeout) from exc
-        except ValueError as exc:
-            # http.client reading a connection the server closed under it ("I/O operation
-            # on closed file"): a dropped connection, not a bug of the caller.
-            raise _map_error(exc, method, url, timeout) from exc
+            raise _past(_map_error(exc.reason or exc, method, url, timeout), due, timeout) from exc
+        except (HTTPError, OSError, http.client.HTTPException, ValueError) as exc:
+            # ValueError: http.client reading a connection the server closed under it ("I/O
+            # operation on closed file"): a dropped connection, not a bug of the caller.
+            raise _past(_map_error(exc, method, url, timeout), due, timeout) from exc
+        finally:
+            _due.at = None
 
     def _read_capped(self, resp: Any, method: str, url: str) -> bytes:
+        """The body, decoded; its *decoded* size is held to ``max_response_size``."""
         limit = self._max_response_size
-        length = resp.headers.get("content-length")
-        if length is not None and length.isdigit():
+        src = resp.headers
+        length = src.get("content-length")
+        if length is not None and length.isdigit() and "content-encoding" not in src:
             if int(length) > limit:
-                raise ResponseTooLargeError(
-                    f"response body of {length} bytes exceeds max_response_size={limit}",
-                    method=method,
-                    url=url,
-                    status_code=resp.status,
-                )
+                raise _too_large(f"response body of {length} bytes", limit, method, url, resp)
             data: bytes = resp.read()
             return data
         chunks: list[bytes] = []
         size = 0
+        # urllib3 inflates at most the amount asked for at a time: a small compressed body
+        # swelling to gigabytes is stopped at the limit, never held whole.
         for chunk in resp.stream(65536):
             size += len(chunk)
             if size > limit:
-                raise ResponseTooLargeError(
-                    f"response body exceeds max_response_size={limit}",
-                    method=method,
-                    url=url,
-                    status_code=resp.status,
-                )
+                raise _too_large("response body", limit, method, url, resp)
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -306,6 +436,39 @@ class HTTPBackend:
         """Close every pooled connection (idempotent)."""
         self._pools.clear()
         self._manager.clear()
+        self._others.clear()
+
+
+def _deadline_pool(pool: Any) -> Any:
+    """``pool``, making connections that keep the request deadline."""
+    if pool.ConnectionCls is HTTPConnection or pool.ConnectionCls is HTTPSConnection:
+        pool.ConnectionCls = _TLSConnection if pool.scheme == "https" else _Connection
+    return pool
+
+
+def _too_large(what: str, limit: int, method: str, url: str, resp: Any) -> ResponseTooLargeError:
+    return ResponseTooLargeError(
+        f"{what} exceeds max_response_size={limit}",
+        method=method,
+        url=url,
+        status_code=resp.status,
+    )
+
+
+def _past(error: Exception, due: float, timeout: float) -> Exception:
+    """``error``, as a timeout if the request's deadline has passed meanwhile."""
+    if (
+        isinstance(error, APIConnectionError)
+        and not isinstance(error, APITimeoutError)
+        and time.monotonic() >= due
+    ):
+        return APITimeoutError(
+            f"request timed out after {timeout:g} s",
+            method=error.method,
+            url=error.url,
+            request_sent=error.request_sent,
+        )
+    return error
 
 
 def _map_error(exc: BaseException, method: str, url: str, timeout: float) -> Exception:

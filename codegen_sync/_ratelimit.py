@@ -14,6 +14,7 @@ awaitable so that a shared limiter (``_redis_limiter``) can offer the same inter
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 
@@ -22,7 +23,15 @@ from ._ratestatus import GroupLimitStatus, RateLimitStatus
 from ._window import AdaptiveLimit, SlidingWindow, acquire_all
 from .config import RATE_LIMIT_GROUPS, CodegenConfig
 
-__all__ = ["RateLimiter"]
+__all__ = ["RateLimiter", "SlotUnavailable"]
+
+
+class SlotUnavailable(Exception):
+    """No slot frees within the caller's budget; ``wait`` is the estimated time it needs."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__(wait)
+        self.wait = wait
 
 
 def _bucket(limit: int, window: float) -> LeakyBucket:
@@ -135,25 +144,32 @@ class RateLimiter:
                     self._set_limit(group, learn.limit)
         return True
 
-    def acquire(self, group: str) -> float:
+    def acquire(self, group: str, max_wait: float = math.inf) -> float:
         """Wait until a request of ``group`` may be sent and take its slot(s).
 
         Returns the seconds waited. Every call must be paired with :meth:`release`.
+        Raises :class:`SlotUnavailable`, taking nothing, when no slot frees within
+        ``max_wait`` seconds (a call never waits for a slot longer than its timeout).
         """
         if self._off:
             return 0.0
         windows = self._sets[group]
         started = monotonic()
         if self._leaky:
-            self._buckets[group].acquire()
-            if self._overall_bucket is not None:
-                self._overall_bucket.acquire()
+            if not self._buckets[group].acquire(max_wait):
+                raise SlotUnavailable(max_wait)
+            if self._overall_bucket is not None and not self._overall_bucket.acquire(
+                max_wait - (monotonic() - started)
+            ):
+                raise SlotUnavailable(max_wait)
             wait = acquire_all(windows, monotonic(), self._lock)
         else:
             wait = acquire_all(windows, started, self._lock)
             if wait == 0.0:
                 return 0.0
         while wait > 0.0:
+            if monotonic() - started + wait > max_wait:
+                raise SlotUnavailable(wait)
             sleep(wait)
             wait = acquire_all(windows, monotonic(), self._lock)
         waited = monotonic() - started

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import secrets
 import time
 from collections import deque
 from typing import Any, TypeVar
 
 from ._backend import Job, RedisConnector, monotonic, sleep
-from ._ratelimit import RateLimiter
+from ._ratelimit import RateLimiter, SlotUnavailable
 from ._ratestatus import GroupLimitStatus, RateLimitStatus
 from ._redis import (
     ACQUIRE_SCRIPT,
@@ -132,9 +133,10 @@ class RedisRateLimiter:
         """Never: a shared slot is always released through Redis (:meth:`release`)."""
         return False
 
-    def acquire(self, group: str) -> float:
+    def acquire(self, group: str, max_wait: float = math.inf) -> float:
         """Wait until a request of ``group`` may be sent by *any* client of the token,
-        and take its slot(s). Returns the seconds waited; pair with :meth:`release`."""
+        and take its slot(s). Returns the seconds waited; pair with :meth:`release`.
+        Raises :class:`SlotUnavailable` when no slot frees within ``max_wait`` seconds."""
         windows, keys, args = self._sets[group]
         member = f"{self._me}:{next(self._ids)}"
         call_args = [member, self._lease_ms, *args]
@@ -143,6 +145,8 @@ class RedisRateLimiter:
             wait_ms = int(self._call(ACQUIRE_SCRIPT, keys, call_args))
             if wait_ms <= 0:
                 break
+            if monotonic() - started + wait_ms / 1000 > max_wait:
+                raise SlotUnavailable(wait_ms / 1000)
             sleep(wait_ms / 1000)
         for w in windows:
             w.held.append(member)

@@ -17,9 +17,9 @@ import msgspec
 
 from ._backend import IS_ASYNC, CancelledError, HTTPBackend, Job, monotonic, sleep
 from ._cache import ResponseCache
-from ._errormap import error_for_response
+from ._errormap import error_for_response, redact
 from ._metrics import Metrics
-from ._ratelimit import RateLimiter
+from ._ratelimit import RateLimiter, SlotUnavailable
 from ._response import RawResponse
 from ._retry import delays
 from ._types import NOT_GIVEN, NotGiven
@@ -27,7 +27,9 @@ from ._validate import check_count, check_timeout
 from .config import CodegenConfig
 from .errors import (
     APIConnectionError,
+    APITimeoutError,
     CodegenAPIError,
+    CodegenError,
     DecodeError,
     OutcomeUnknownError,
     RateLimitError,
@@ -85,6 +87,7 @@ class Transport:
         # The backend sends the headers above with every request; bodies add a type.
         self._json_headers = self._http.prepare_headers({"Content-Type": "application/json"})
         self._has_token = bool(config.api_token)
+        self._secret = config.api_token  # masked in every error this transport raises
         self._max_retries = config.max_retries
         self._timeout = config.timeout
         # In memory by default; shared through Redis with config.rate_limit_backend.
@@ -116,6 +119,7 @@ class Transport:
         timeout: float | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         cache: bool = True,
+        remember: bool = True,
         cache_forever: Callable[[Any], bool] | None = None,
         invalidates: str | None = None,
         before_send: Job[None] | None = None,
@@ -130,6 +134,11 @@ class Transport:
         are checked here, before anything is sent. ``before_send`` runs before each
         attempt, once its rate-limit slot is taken and just before the request may leave:
         the bulk runner records its intent there (and may refuse, raising, to send nothing).
+
+        ``cache=False`` skips the lookup but stores the fresh answer for later reads,
+        unless ``remember=False`` too: a path that never reads the cache keeps out of it.
+        ``timeout`` bounds each attempt whole (connect, send, headers, body, redirect
+        hops); the call's waits for a rate-limit slot, together, never exceed it either.
         """
         attempt_timeout = self._timeout if timeout is NOT_GIVEN else check_timeout(timeout)
         retries_left = (
@@ -140,7 +149,7 @@ class Transport:
         url = self._base + path
         if query:
             url += "?" + encode_query(query)
-        store = self.cache if method == "GET" else None
+        store = self.cache if method == "GET" and (cache or remember) else None
         missed = False  # a cache lookup that found nothing (counted with the call)
         keep = False  # store the answer (the cache would admit it)
         started = monotonic()
@@ -170,7 +179,10 @@ class Transport:
                 if limiter.take_now(group):
                     sent_at = started if attempt == 1 else monotonic()
                 else:
-                    waited += limiter.acquire(group)
+                    try:
+                        waited += limiter.acquire(group, attempt_timeout - waited)
+                    except SlotUnavailable as exc:
+                        raise self._no_slot(group, method, url, exc.wait, attempt_timeout) from None
                     sent_at = monotonic()
                 if before_send is not None:
                     try:
@@ -184,8 +196,9 @@ class Transport:
                         method, url, headers=headers, body=body, timeout=attempt_timeout
                     )
                     if 300 <= response.status < 400 and method == "GET":
-                        response = self._follow(url, response, attempt_timeout)
+                        response = self._follow(url, response, attempt_timeout, sent_at)
                 except APIConnectionError as exc:
+                    redact(exc, self._secret)
                     if not limiter.release_now(group, False, monotonic()):
                         limiter.release(group, False)
                     self._check_resend(exc, method, url, idempotent, retries_left)
@@ -226,6 +239,8 @@ class Transport:
                 if delay > 0:
                     sleep(delay)
         except BaseException as exc:
+            if isinstance(exc, CodegenError):
+                redact(exc, self._secret)
             if not isinstance(exc, CancelledError):
                 # Response time excludes the limiter's pacing; that is reported on its own.
                 self.metrics.record(
@@ -269,7 +284,12 @@ class Transport:
         """After a non-2xx answer: raise its error, or return the delay before a retry."""
         status = response.status
         error = error_for_response(response, method, _safe_url(url))
+        redact(error, self._secret)
         retry_after = error.retry_after if isinstance(error, RateLimitError) else None
+        if retry_after is not None:
+            # A server-given delay is honoured up to retry_max_delay, never more: one odd
+            # Retry-After must not stall the endpoint group (and every caller) for an hour.
+            retry_after = min(retry_after, self.config.retry_max_delay)
         limiter = self.limiter
         if status == 429:
             limiter.penalize(group, retry_after, sent_at)
@@ -286,7 +306,7 @@ class Transport:
 
     def _status_delay(self, status: int, retry_after: float | None, backoff: float) -> float:
         if retry_after is not None:
-            return retry_after
+            return min(retry_after, self.config.retry_max_delay)
         if status == 429 and self.limiter.strategy != "none":
             return 0.0  # the limiter's group cool-down decides when to go again
         return backoff
@@ -318,8 +338,25 @@ class Transport:
             self.config.retry_unknown_creates and isinstance(error, ServerError)
         )
 
-    def _follow(self, url: str, response: RawResponse, timeout: float) -> RawResponse:
-        """Follow up to 3 redirects of a GET, dropping the token when the origin changes."""
+    def _no_slot(
+        self, group: str, method: str, url: str, wait: float, timeout: float
+    ) -> RateLimitError:
+        """The error of a call whose rate-limit slot would come after its timeout."""
+        return RateLimitError(
+            f"no {group!r} rate-limit slot within the call's timeout ({timeout:g} s); "
+            f"one frees in about {wait:.1f} s",
+            retry_after=max(wait, 0.001),
+            method=method,
+            url=_safe_url(url),
+        )
+
+    def _follow(
+        self, url: str, response: RawResponse, timeout: float, sent_at: float
+    ) -> RawResponse:
+        """Follow up to 3 redirects of a GET, dropping the token when the origin changes.
+
+        The hops share the attempt's deadline (``timeout`` from ``sent_at``).
+        """
         anonymous = False
         hops = 0
         while (
@@ -333,8 +370,15 @@ class Transport:
                 target = _join(url, location)
                 # Once off the API's origin, the token is never sent again.
                 anonymous = anonymous or _origin(target) != _origin(url)
+                left = timeout - (monotonic() - sent_at)
+                if left <= 0:
+                    raise APITimeoutError(
+                        f"request timed out after {timeout:g} s (following redirects)",
+                        method="GET",
+                        url=_safe_url(url),
+                    )
                 response = self._http.request(
-                    "GET", target, body=None, timeout=timeout, anonymous=anonymous
+                    "GET", target, body=None, timeout=left, anonymous=anonymous
                 )
             except ValueError as exc:  # urljoin or the HTTP library refused the target
                 raise APIConnectionError(
@@ -357,13 +401,14 @@ class Transport:
                 if isinstance(exc, msgspec.ValidationError)
                 else "is not valid JSON"
             )
-            raise DecodeError(
+            error = DecodeError(
                 f"response {what}: {exc}",
                 method=method,
                 url=_safe_url(url),
                 status_code=status,
                 body=body,
-            ) from exc
+            )
+            raise redact(error, self._secret) from exc
 
     def _log_retry(self, method: str, url: str, attempt: int, delay: float, why: str) -> None:
         logger.info(

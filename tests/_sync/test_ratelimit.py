@@ -146,8 +146,11 @@ class TestGroupCooldown:
         emulator = codegen_emulator_factory(
             time_scale=SLOW, rate_limits="on", retry_after=retry_after
         )
-        # The client believes in a higher standard limit than the server's 60.
-        config = job_config(emulator, rate_limits=scaled({"standard": (200, 30.0)}, SLOW))
+        # The client believes in a higher standard limit than the server's 60. The server's
+        # Retry-After is honoured up to retry_max_delay: room enough for it here.
+        config = job_config(
+            emulator, rate_limits=scaled({"standard": (200, 30.0)}, SLOW), retry_max_delay=30.0
+        )
         with CodegenClient(config) as client:
             seed = client.create_agent_run(prompt="seed", metadata=QUICK)
             error = self._overshoot(client, seed.id)

@@ -217,9 +217,10 @@ class TestRetries:
         assert creates(emulator) > 5
 
     def test_retry_after_is_honoured(self, codegen_emulator_factory: Factory) -> None:
-        """After a 429 with Retry-After the client waits, then succeeds."""
+        """After a 429 with Retry-After the client waits (up to retry_max_delay), then succeeds."""
         emulator = codegen_emulator_factory(time_scale=0.01, rate_limits="on", retry_after=True)
-        with CodegenClient(config_for(emulator, max_retries=5)) as client:
+        config = config_for(emulator, max_retries=5, retry_max_delay=5.0)
+        with CodegenClient(config) as client:
             for i in range(12):
                 client.create_agent_run(prompt=f"run {i}")
         assert 12 == sum(1 for c in emulator.accounting.creates if c.created)
