@@ -28,6 +28,7 @@ from .config import CodegenConfig
 from .errors import (
     APIConnectionError,
     APITimeoutError,
+    AuthenticationError,
     CodegenAPIError,
     CodegenError,
     DecodeError,
@@ -96,7 +97,12 @@ class Transport:
         # two tokens never share an entry. An async client's cache lives on its event
         # loop's thread alone and needs no lock.
         self.cache = (
-            ResponseCache(config.cache_ttl, config.cache_max_size, thread_safe=not IS_ASYNC)
+            ResponseCache(
+                config.cache_ttl,
+                config.cache_max_size,
+                max_bytes=config.cache_max_bytes,
+                thread_safe=not IS_ASYNC,
+            )
             if config.enable_caching
             else None
         )
@@ -149,6 +155,13 @@ class Transport:
         url = self._base + path
         if query:
             url += "?" + encode_query(query)
+        if not self._has_token:  # a sure 401: say how to fix it, without a round trip
+            raise AuthenticationError(
+                "no API token: set the CODEGEN_API_TOKEN environment variable or pass "
+                "api_token=... to the client or CodegenConfig (nothing was sent)",
+                method=method,
+                url=_safe_url(url),
+            )
         store = self.cache if method == "GET" and (cache or remember) else None
         missed = False  # a cache lookup that found nothing (counted with the call)
         keep = False  # store the answer (the cache would admit it)
