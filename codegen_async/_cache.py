@@ -6,6 +6,9 @@ each client has a cache of its own and one token, so two tokens never share an e
 policy (what may be cached for how long, who must bypass it) lives with the callers;
 this module only stores.
 
+Bounds: at most ``max_size`` entries and ``max_bytes`` bytes of bodies (a body larger
+than ``max_bytes`` is never stored); the least recently used entries go first.
+
 Admission: while the cache has room, every answer is stored. Once it is full, an answer
 is stored (evicting the least recently used entry) only if its URL was asked for before,
 since the cache filled or was last cleared. So a scan through many URLs fetched once each
@@ -33,6 +36,8 @@ class CacheStats(msgspec.Struct, frozen=True):
         size: Entries held now (expired ones are dropped before counting).
         evictions: Entries dropped to stay within ``max_size``.
         max_size: The most entries the cache holds.
+        bytes: Bytes of bodies held now.
+        max_bytes: The most bytes of bodies the cache holds.
         declined: Answers not stored: the cache was full and their URL had not been
             asked for before (see the module's admission rule).
     """
@@ -43,6 +48,8 @@ class CacheStats(msgspec.Struct, frozen=True):
     evictions: int
     max_size: int
     declined: int = 0
+    bytes: int = 0
+    max_bytes: int = 0
 
     @property
     def hit_rate(self) -> float:
@@ -59,6 +66,8 @@ class CacheStats(msgspec.Struct, frozen=True):
             "evictions": self.evictions,
             "max_size": self.max_size,
             "declined": self.declined,
+            "bytes": self.bytes,
+            "max_bytes": self.max_bytes,
             "hit_rate": self.hit_rate,
         }
 
@@ -74,9 +83,18 @@ class ResponseCache:
     only ever touched from one thread (an async client's, on its event loop).
     """
 
-    def __init__(self, ttl: float, max_size: int, *, thread_safe: bool = True) -> None:
+    def __init__(
+        self,
+        ttl: float,
+        max_size: int,
+        *,
+        max_bytes: int = 32 * 1024 * 1024,
+        thread_safe: bool = True,
+    ) -> None:
         self.ttl = ttl
         self.max_size = max_size
+        self.max_bytes = max_bytes
+        self._bytes = 0  # of the bodies held
         # A body alone lives until evicted; (expiry, body) until its expiry. Most entries
         # are finished runs, kept for good: no tuple to allocate, keep and free for them.
         self._entries: OrderedDict[str, bytes | tuple[float, bytes]] = OrderedDict()
@@ -109,6 +127,7 @@ class ResponseCache:
                     expires, body = entry
                     if now >= expires:
                         del entries[key]
+                        self._bytes -= len(body)
                         self._misses += 1
                         return True
                 else:
@@ -152,8 +171,14 @@ class ResponseCache:
         try:
             if generation is not None and generation != self.generation:
                 return False
+            size = len(body)
+            if size > self.max_bytes:
+                self._declined += 1
+                return False
             entries = self._entries
-            if key in entries:
+            old = entries.get(key)
+            if old is not None:
+                self._bytes -= len(old[1]) if isinstance(old, tuple) else len(old)
                 entries.move_to_end(key)  # a new key goes last already
             elif len(entries) >= self.max_size:
                 if key not in self._asked:
@@ -161,22 +186,20 @@ class ResponseCache:
                     return False
                 self._asked.discard(key)
             entries[key] = body if forever else (now + self.ttl, body)
-            if len(entries) > self.max_size:
-                # The one eviction a full cache makes per store, without a call; _evict
-                # handles a max_size lowered meanwhile.
-                entries.popitem(False)
-                self._evictions += 1
-                if len(entries) > self.max_size:
-                    self._evict()
+            self._bytes += size
+            if len(entries) > self.max_size or self._bytes > self.max_bytes:
+                self._evict()
             return True
         finally:
             if lock is not None:
                 lock.release()
 
     def _evict(self) -> None:
+        """Drop the least recently used entries until both bounds hold."""
         entries = self._entries
-        while len(entries) > self.max_size:
-            entries.popitem(False)
+        while len(entries) > self.max_size or self._bytes > self.max_bytes:
+            _, entry = entries.popitem(False)
+            self._bytes -= len(entry[1]) if isinstance(entry, tuple) else len(entry)
             self._evictions += 1
 
     def invalidate(self, prefix: str) -> int:
@@ -185,8 +208,12 @@ class ResponseCache:
             self.generation += 1
             doomed = [k for k in self._entries if k.startswith(prefix)]
             for k in doomed:
-                del self._entries[k]
+                self._drop(k)
             return len(doomed)
+
+    def _drop(self, key: str) -> None:
+        entry = self._entries.pop(key)
+        self._bytes -= len(entry[1]) if isinstance(entry, tuple) else len(entry)
 
     def clear(self) -> None:
         """Drop every entry and every noted ask (counters are kept)."""
@@ -194,6 +221,7 @@ class ResponseCache:
             self.generation += 1
             self._entries.clear()
             self._asked.clear()
+            self._bytes = 0
 
     def stats(self, now: float | None = None) -> CacheStats:
         """A snapshot of the counters; with ``now``, expired entries are dropped first."""
@@ -203,7 +231,7 @@ class ResponseCache:
                     k for k, e in self._entries.items() if isinstance(e, tuple) and now >= e[0]
                 ]
                 for k in expired:
-                    del self._entries[k]
+                    self._drop(k)
             return CacheStats(
                 self._hits,
                 self._misses,
@@ -211,4 +239,6 @@ class ResponseCache:
                 self._evictions,
                 self.max_size,
                 self._declined,
+                self._bytes,
+                self.max_bytes,
             )

@@ -58,7 +58,13 @@ class AsyncCodegenClient(AsyncAgentRunsAPI, AsyncOrganizationsAPI):
         status, reason = "healthy", None
         try:
             await self._transport.request(
-                "GET", "/v1/users/me", _ANY, cache=False, timeout=timeout, max_retries=0
+                "GET",
+                "/v1/users/me",
+                _ANY,
+                cache=False,
+                remember=False,
+                timeout=timeout,
+                max_retries=0,
             )
         except RateLimitError:
             status, reason = "degraded", "rate limited"

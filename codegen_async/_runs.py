@@ -25,7 +25,7 @@ from ._validate import (
     check_str_list,
     normalize_statuses,
 )
-from .errors import ValidationError, WaitTimeoutError
+from .errors import DecodeError, ValidationError, WaitTimeoutError
 from .models import AgentRun, AgentRunLog, AgentRunWithLogs, Page
 
 __all__ = ["AsyncAgentRunsAPI"]
@@ -35,6 +35,8 @@ _RUN_PAGE = msgspec.json.Decoder(Page[AgentRun])
 _RUN_LOGS = msgspec.json.Decoder(AgentRunWithLogs)
 _ANY = msgspec.json.Decoder()
 _AGENT_TYPES = frozenset({"codegen", "claude_code"})
+# Pages in a row with no run the page before did not hold, before a listing gives up.
+_MAX_STALE_PAGES = 3
 
 
 # A finished run never changes: the cache keeps it until evicted.
@@ -200,18 +202,22 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
         check_source_type(source_type)
         if max_items is not None:
             check_count("max_items", max_items)
-        yielded, skip, previous = 0, 0, frozenset[int]()
+        yielded, skip, previous, stale = 0, 0, frozenset[int](), 0
+        path = f"/v1/organizations/{org}/agent/runs"
         while max_items is None or yielded < max_items:
             page = await self._transport.request(
                 "GET",
-                f"/v1/organizations/{org}/agent/runs",
+                path,
                 _RUN_PAGE,
                 query=_runs_query(skip, per_page, user_id, source_type),
                 cache=False,
+                remember=False,  # a stream never reads its pages back: keep them out
             )
+            fresh = False
             for run in page.items:
                 if run.id in previous:
                     continue
+                fresh = True
                 if wanted is None or (run.status or "").upper() in wanted:
                     yield run
                     yielded += 1
@@ -219,6 +225,17 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
                         return
             if len(page.items) < per_page or skip + per_page >= page.total:
                 return
+            # A page with nothing new: new runs shifted the listing by a whole page (rare,
+            # and never for long), or the server ignores `skip` and would be asked for
+            # the same page without end.
+            stale = 0 if fresh else stale + 1
+            if stale >= _MAX_STALE_PAGES:
+                raise DecodeError(
+                    f"the server ignores `skip`: {stale} pages in a row (up to skip={skip}) "
+                    "held only runs of the page before; the listing makes no progress",
+                    method="GET",
+                    url=self.config.base_url.rstrip("/") + path,
+                )
             previous = frozenset(run.id for run in page.items)
             skip += per_page
 

@@ -144,6 +144,7 @@ class CodegenConfig:
             (``CODEGEN_RATE_LIMIT_BACKEND``).
         enable_caching / cache_ttl / cache_max_size: the GET response cache
             (``CODEGEN_ENABLE_CACHING``, ``CODEGEN_CACHE_TTL``).
+        cache_max_bytes: the most bytes of response bodies the cache holds (32 MiB).
         max_connections: size of the connection pool (at most 10000).
         max_response_size: bodies larger than this many bytes are refused.
         verify_ssl: verify TLS certificates (cannot be switched off from the environment).
@@ -190,6 +191,7 @@ class CodegenConfig:
     )
     cache_ttl: float = dataclasses.field(default_factory=_env("CODEGEN_CACHE_TTL", float, 300.0))
     cache_max_size: int = 1000
+    cache_max_bytes: int = 32 * 1024 * 1024
     max_connections: int = 100
     max_response_size: int = 64 * 1024 * 1024
     verify_ssl: bool = True
@@ -233,7 +235,7 @@ class CodegenConfig:
             _seconds(self, name, bad, positive=False)
         _integer(self, "max_retries", bad, 0, _MAX_RETRIES)
         _integer(self, "max_connections", bad, 1, _MAX_CONNECTIONS)
-        for name in ("cache_max_size", "max_response_size"):
+        for name in ("cache_max_size", "cache_max_bytes", "max_response_size"):
             _integer(self, name, bad, 1, _MAX_COUNT if name == "cache_max_size" else 2**62)
         for name in _BOOLS:
             if not isinstance(getattr(self, name), bool):
@@ -351,7 +353,7 @@ class CodegenConfig:
 
 
 _INTS = ("org_id", "max_retries", "rate_limit_requests", "cache_max_size", "max_connections")
-_INTS_MORE = ("max_response_size",)
+_INTS_MORE = ("max_response_size", "cache_max_bytes")
 _FLOATS = (
     "timeout",
     "retry_backoff_factor",

@@ -60,7 +60,13 @@ class CodegenClient(AgentRunsAPI, OrganizationsAPI):
         status, reason = "healthy", None
         try:
             self._transport.request(
-                "GET", "/v1/users/me", _ANY, cache=False, timeout=timeout, max_retries=0
+                "GET",
+                "/v1/users/me",
+                _ANY,
+                cache=False,
+                remember=False,
+                timeout=timeout,
+                max_retries=0,
             )
         except RateLimitError:
             status, reason = "degraded", "rate limited"

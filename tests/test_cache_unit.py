@@ -108,7 +108,7 @@ class TestResponseCache:
         cache.lookup("a", 0.0)
         assert False is cache.lookup("b", 0.0)
         cache.clear()
-        assert CacheStats(1, 1, 0, 0, 1, 1) == cache.stats()
+        assert CacheStats(1, 1, 0, 0, 1, 1, 0, 32 * 1024 * 1024) == cache.stats()
         assert 0 == len(cache._asked)
 
     def test_without_a_lock(self) -> None:
@@ -120,7 +120,7 @@ class TestResponseCache:
         assert cache.set("b", b"b", 0.0)
         assert 1 == cache.invalidate("b")
         cache.clear()
-        assert CacheStats(1, 1, 0, 1, 1, 1) == cache.stats()
+        assert CacheStats(1, 1, 0, 1, 1, 1, 0, 32 * 1024 * 1024) == cache.stats()
 
     def test_stats_dict(self) -> None:
         """Stats are plain data with the hit rate."""
@@ -131,10 +131,49 @@ class TestResponseCache:
             "evictions": 0,
             "max_size": 5,
             "declined": 4,
+            "bytes": 10,
+            "max_bytes": 100,
             "hit_rate": 0.75,
         }
-        assert expected == CacheStats(3, 1, 2, 0, 5, 4).dict()
+        assert expected == CacheStats(3, 1, 2, 0, 5, 4, 10, 100).dict()
         assert 0.0 == CacheStats(0, 0, 0, 0, 5).hit_rate
+
+
+class TestByteBound:
+    def test_bodies_held_never_exceed_max_bytes(self) -> None:
+        """Stores past max_bytes evict the least recently used entries, whatever their count."""
+        cache = ResponseCache(60.0, 1000, max_bytes=1000)
+        for i in range(50):
+            assert cache.set(f"k{i}", b"x" * 300, 0.0)
+            assert cache.stats().bytes <= 1000
+        stats = cache.stats()
+        assert (3, 900) == (stats.size, stats.bytes)
+        assert b"x" * 300 == cache.lookup("k49", 0.0)
+        assert True is cache.lookup("k0", 0.0)
+
+    def test_a_body_over_the_bound_is_not_stored(self) -> None:
+        """A body larger than max_bytes is declined and evicts nothing."""
+        cache = ResponseCache(60.0, 10, max_bytes=100)
+        cache.set("small", b"s", 0.0, forever=True)
+        assert False is cache.set("big", b"b" * 101, 0.0)
+        assert (1, 1, 1) == (cache.stats().size, cache.stats().bytes, cache.stats().declined)
+
+    def test_every_removal_gives_its_bytes_back(self) -> None:
+        """Replacing, expiring, invalidating and clearing keep the byte count exact."""
+        cache = ResponseCache(1.0, 10, max_bytes=1000)
+        cache.set("/a/1", b"1234", 0.0)
+        cache.set("/a/1", b"12", 0.0)  # replaced
+        cache.set("/a/2", b"123", 0.0, forever=True)
+        cache.set("/b/1", b"12345", 0.0)
+        assert 10 == cache.stats().bytes
+        assert True is cache.lookup("/a/1", 5.0)  # expired, dropped
+        assert 8 == cache.stats().bytes
+        cache.invalidate("/a/")
+        assert 5 == cache.stats().bytes
+        assert 0 == cache.stats(now=5.0).bytes  # expired ones dropped by stats(now)
+        cache.set("/c", b"123", 0.0, forever=True)
+        cache.clear()
+        assert 0 == cache.stats().bytes
 
 
 def test_threads_share_a_locked_cache() -> None:
