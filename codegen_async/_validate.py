@@ -41,7 +41,15 @@ def check_id(name: str, value: Any) -> int:
     if type(value) is int and value > 0:  # the common case, checked in one step
         return value
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(f"{name} must be an integer, got {type(value).__name__}")
+        hint = ""
+        if name == "org_id" and isinstance(value, str):
+            # create_agent_run("Fix the bug"): the prompt landed in the first parameter.
+            hint = (
+                ": the first positional argument is the organization id; pass text as "
+                "prompt=..., e.g. create_agent_run(prompt='...') (org_id defaults to "
+                "CodegenConfig(org_id=...) or CODEGEN_ORG_ID)"
+            )
+        raise ValidationError(f"{name} must be an integer, got {type(value).__name__}{hint}")
     if value <= 0:
         raise ValidationError(f"{name} must be a positive integer, got {value}")
     return value

@@ -34,6 +34,7 @@ __all__ = [
     "EVENT_TYPES",
     "RunEvent",
     "event_type_for",
+    "failure_reason",
     "make_event",
 ]
 
@@ -55,6 +56,8 @@ class RunEvent(msgspec.Struct, kw_only=True, frozen=True):
         timestamp: UNIX seconds at which the event was observed (or sent).
         data: The run as it was then.
         previous_status: The status before the change, if known.
+        error: Why the run failed, on ``agent_run.failed`` (its result text, else
+            ``"Run ended with status <STATUS>"``); ``None`` for other events.
     """
 
     type: str
@@ -62,6 +65,7 @@ class RunEvent(msgspec.Struct, kw_only=True, frozen=True):
     timestamp: int
     data: AgentRun
     previous_status: str | None = None
+    error: str | None = None
 
     @property
     def run(self) -> AgentRun:
@@ -84,15 +88,10 @@ class RunEvent(msgspec.Struct, kw_only=True, frozen=True):
         Looks at the event's own fields first, then at the run's; ``event["error"]`` is
         why a failed run failed (``None`` for other events).
         """
-        if key in ("type", "id", "timestamp", "previous_status"):
+        if key in ("type", "id", "timestamp", "previous_status", "error"):
             return getattr(self, key)
         if key == "data":
             return self.data.dict()
-        if key == "error":
-            # What went wrong, for failed runs: the run's result text, else its status.
-            if self.type != AGENT_RUN_FAILED:
-                return None
-            return self.data.result or self.data.status
         data = self.data.dict()
         if key in data:
             return data[key]
@@ -124,4 +123,14 @@ def make_event(run: AgentRun, previous_status: str | None, type_: str | None = N
         timestamp=int(time.time()),
         data=run,
         previous_status=previous_status,
+        error=failure_reason(run) if kind == AGENT_RUN_FAILED else None,
     )
+
+
+def failure_reason(run: AgentRun) -> str:
+    """Why a finished run failed: its result text, else ``"Run ended with status X"``.
+
+    The watcher and the emulator's webhooks both say it this way, so a handler reads the
+    same ``event["error"]`` whichever path the event came by.
+    """
+    return run.result or f"Run ended with status {run.status or 'unknown'}"

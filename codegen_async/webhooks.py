@@ -26,6 +26,8 @@ import base64
 import binascii
 import hashlib
 import hmac
+import math
+import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -34,7 +36,8 @@ from typing import Any, TypeVar
 import msgspec
 
 from .errors import ConfigurationError, ValidationError, WebhookVerificationError
-from .events import EVENT_TYPES, RunEvent
+from .events import AGENT_RUN_COMPLETED, AGENT_RUN_FAILED, EVENT_TYPES, RunEvent, failure_reason
+from .models import AgentRun
 
 __all__ = ["WebhookEvent", "WebhookHandler"]
 
@@ -49,25 +52,39 @@ class WebhookEvent(RunEvent, kw_only=True, frozen=True):
     """A verified webhook: a :class:`RunEvent` plus what only webhooks carry.
 
     Attributes (besides ``type``, ``id`` (the run's id, as a string), ``timestamp``,
-    ``data`` (the :class:`AgentRun`) and ``previous_status``):
+    ``data`` (the :class:`AgentRun`), ``previous_status`` and ``error``):
         webhook_id: The ``webhook-id`` header: the message id, the same across a
             sender's retries, so it can deduplicate.
-        error: Why the run failed, on ``agent_run.failed`` (else ``None``).
 
     Item access reads like a payload dict: ``payload["id"]``, ``payload["status"]``,
-    ``payload["error"]`` (the event's fields first, then the run's).
+    ``payload["error"]`` (the event's fields first, then the run's), the same as for
+    the events a run watcher yields.
     """
 
     webhook_id: str | None = None
-    error: str | None = None
 
     def __getitem__(self, key: str) -> Any:
-        if key in ("webhook_id", "error"):
-            return getattr(self, key)
+        if key == "webhook_id":
+            return self.webhook_id
         return super().__getitem__(key)
 
 
-_DECODE_EVENT = msgspec.json.Decoder(WebhookEvent)
+class _WireEvent(msgspec.Struct):
+    """What a webhook body must hold: a type and a run id; everything else is optional."""
+
+    type: str
+    data: dict[str, Any] = msgspec.field(default_factory=dict)
+    id: str | int | None = None
+    timestamp: int | float | None = None
+    previous_status: str | None = None
+    error: str | None = None
+
+
+_DECODE_WIRE = msgspec.json.Decoder(_WireEvent)
+# A run's status when the event's type tells it and the body does not.
+_STATUS_OF_TYPE = {AGENT_RUN_COMPLETED: "COMPLETE", AGENT_RUN_FAILED: "FAILED"}
+# Unix seconds: at most 12 ASCII digits (year 33658), so nothing overflows a float.
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 def _decode_secret(secret: str | bytes) -> bytes:
@@ -200,15 +217,14 @@ class WebhookHandler:
         signatures = _required(found, "webhook-signature")
         timestamp = self._check_timestamp(stamp)
         self._check_signature(msg_id, timestamp, raw, signatures)
-        return _parse_event(raw, msg_id)
+        return _parse_event(raw, msg_id, timestamp)
 
     def _check_timestamp(self, stamp: str) -> int:
-        try:
-            timestamp = int(stamp.strip())
-        except ValueError:
+        if not _TIMESTAMP.fullmatch(stamp.strip()):
             raise WebhookVerificationError(
-                "malformed webhook-timestamp header: expected Unix seconds"
-            ) from None
+                "malformed webhook-timestamp header: expected Unix seconds (up to 12 digits)"
+            )
+        timestamp = int(stamp.strip())
         age = time.time() - timestamp
         if age > self.tolerance:
             raise WebhookVerificationError(
@@ -341,11 +357,56 @@ def _required(found: Mapping[str, str], name: str) -> str:
     return value
 
 
-def _parse_event(body: bytes, msg_id: str) -> WebhookEvent:
+def _parse_event(body: bytes, msg_id: str, timestamp: int) -> WebhookEvent:
+    """Decode leniently: only the type and the run's id are required.
+
+    The run's id may sit in ``data.id`` or in the top-level ``id``; a missing
+    ``organization_id`` reads as 0, a missing status follows from the type
+    (``agent_run.completed``: ``COMPLETE``; ``agent_run.failed``: ``FAILED``), a missing
+    ``timestamp`` is the signed ``webhook-timestamp``, and ``error`` is the sender's (at
+    the top level or in ``data``), else the reason a run watcher would give.
+    """
     try:
-        event = _DECODE_EVENT.decode(body)
+        wire = _DECODE_WIRE.decode(body)
     except msgspec.ValidationError as exc:
         raise WebhookVerificationError(f"webhook body is not an agent-run event: {exc}") from None
     except msgspec.DecodeError as exc:
         raise WebhookVerificationError(f"webhook body is not valid JSON: {exc}") from None
-    return msgspec.structs.replace(event, webhook_id=msg_id)
+    except RecursionError:
+        raise WebhookVerificationError("webhook body nests too deeply") from None
+    data = dict(wire.data)
+    run_id = _run_id(data.get("id", wire.id))
+    data["id"] = run_id
+    data.setdefault("organization_id", 0)
+    if data.get("status") is None and wire.type in _STATUS_OF_TYPE:
+        data["status"] = _STATUS_OF_TYPE[wire.type]
+    sender_error = wire.error if wire.error is not None else data.get("error")
+    try:
+        run = msgspec.convert(data, AgentRun, strict=False)
+    except msgspec.ValidationError as exc:
+        raise WebhookVerificationError(
+            f"webhook body is not an agent-run event: {exc} (in data)"
+        ) from None
+    error = None
+    if wire.type == AGENT_RUN_FAILED:
+        error = sender_error if isinstance(sender_error, str) else failure_reason(run)
+    stamp = wire.timestamp
+    return WebhookEvent(
+        type=wire.type,
+        id=str(run_id),
+        timestamp=int(stamp) if stamp is not None and math.isfinite(stamp) else timestamp,
+        data=run,
+        previous_status=wire.previous_status,
+        error=error,
+        webhook_id=msg_id,
+    )
+
+
+def _run_id(value: Any) -> int:
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
+        value = int(value)
+    if type(value) is not int or value <= 0:
+        raise WebhookVerificationError(
+            "webhook body is not an agent-run event: no run id (data.id or id, a positive integer)"
+        )
+    return value

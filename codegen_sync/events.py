@@ -10,6 +10,7 @@ from codegen_async.events import (
     EVENT_TYPES,
     RunEvent,
     event_type_for,
+    failure_reason,
     make_event,
 )
 
@@ -21,5 +22,6 @@ __all__ = [
     "EVENT_TYPES",
     "RunEvent",
     "event_type_for",
+    "failure_reason",
     "make_event",
 ]

@@ -309,3 +309,73 @@ class TestDispatch:
 
 def body_event(kind: str) -> Any:
     return make_event(AgentRun(id=7, organization_id=323, status="FAILED"), "ACTIVE", kind)
+
+
+class TestTotalVerification:
+    @pytest.mark.parametrize(
+        "stamp",
+        ["9" * 400, "9" * 13, "-1", "1_700_000_000", "\u0661\u0667" + "\u0660" * 8, "1e9", " "],
+    )
+    def test_any_timestamp_is_a_verification_error(self, stamp: str) -> None:
+        """A timestamp of 400 digits (or any other junk) is refused before the signature,
+        as a WebhookVerificationError, never an OverflowError."""
+        body = body_for()
+        headers = {**signed(body), "webhook-timestamp": stamp}
+        with pytest.raises(WebhookVerificationError, match="webhook-timestamp"):
+            WebhookHandler(SECRET).verify(body, headers)
+
+    @pytest.mark.parametrize(
+        "body",
+        [b"[" * 100_000 + b"]" * 100_000, b'{"type": 1}', b'{"type": "x", "data": 5}', b"\xff"],
+    )
+    def test_any_signed_body_is_an_event_or_a_verification_error(self, body: bytes) -> None:
+        """A signed body that is not an event is a WebhookVerificationError."""
+        with pytest.raises(WebhookVerificationError, match="webhook body"):
+            WebhookHandler(SECRET).verify(body, signed(body))
+
+
+class TestLenientEvents:
+    def test_minimal_failed_event(self) -> None:
+        """Only the type and the run id are needed; the sender's error is kept."""
+        body = b'{"type": "agent_run.failed", "data": {"id": 8, "error": "boom"}}'
+        headers = signed(body, timestamp=int(time.time()))
+        event = WebhookHandler(SECRET).verify(body, headers)
+        assert ("agent_run.failed", "8", 8, "boom") == (
+            event.type,
+            event["id"],
+            event.data.id,
+            event["error"],
+        )
+        assert ("FAILED", True, int(headers["webhook-timestamp"])) == (
+            event.data.status,
+            event.is_terminal,
+            event.timestamp,
+        )
+
+    def test_top_level_id_and_string_ids(self) -> None:
+        """The run id may be the top-level id, as a string."""
+        body = b'{"type": "agent_run.completed", "id": "12"}'
+        event = WebhookHandler(SECRET).verify(body, signed(body))
+        assert (12, "COMPLETE", None) == (event.data.id, event["status"], event["error"])
+
+    @pytest.mark.parametrize(
+        "body",
+        [b'{"type": "agent_run.failed"}', b'{"type": "agent_run.failed", "data": {"id": "x"}}'],
+    )
+    def test_no_run_id(self, body: bytes) -> None:
+        """Without a run id the body is refused, saying so."""
+        with pytest.raises(WebhookVerificationError, match="run id"):
+            WebhookHandler(SECRET).verify(body, signed(body))
+
+
+class TestPayloadParity:
+    @pytest.mark.parametrize("result", ["tests failed: 3", None])
+    def test_failed_run_reads_the_same_both_ways(self, result: str | None) -> None:
+        """A failed run's payload["error"] is the same from a watcher and from a webhook."""
+        run = AgentRun(id=21, organization_id=323, status="ERROR", result=result)
+        polled = make_event(run, "ACTIVE")
+        body = msgspec.json.encode(polled)
+        pushed = WebhookHandler(SECRET).verify(body, signed(body))
+        keys = ["type", "id", "status", "error", "previous_status", "organization_id"]
+        assert [polled[k] for k in keys] == [pushed[k] for k in keys]
+        assert (result or "Run ended with status ERROR") == pushed["error"]

@@ -20,9 +20,9 @@ from typing import Any
 import aiohttp
 import msgspec
 
-from ..events import event_type_for
+from ..events import AGENT_RUN_FAILED, RunEvent, event_type_for, failure_reason
 from ..models import AgentRun
-from ..webhooks import WebhookEvent, WebhookHandler
+from ..webhooks import WebhookHandler
 from ._context import Context
 
 __all__ = ["DEFAULT_WEBHOOK_SECRET", "Delivery", "WebhookSender"]
@@ -133,10 +133,8 @@ class WebhookSender:
         data = _RUN.decode(encoded)
         if previous is None:
             data = msgspec.structs.replace(data, status=status, result=None, summary=None)
-        error = None
-        if kind == "agent_run.failed":
-            error = data.result or f"Run ended with status {status}"
-        event = WebhookEvent(
+        error = failure_reason(data) if kind == AGENT_RUN_FAILED else None
+        event = RunEvent(
             type=kind,
             id=str(run_id),
             timestamp=int(time.time()),

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 
@@ -178,3 +179,21 @@ async def test_wrong_secret_rejected(
     webhooks = emulator.webhooks
     await wait_for(lambda: webhooks.stats()["failed"] == 1)
     assert 400 == webhooks.deliveries[0].last_status
+
+
+async def test_junk_timestamp_is_a_400(serve: Any) -> None:
+    """An unauthenticated request with a 400-digit timestamp is answered 400, not 500."""
+    handler = WebhookHandler(SECRET)
+    handler.on("*")(lambda e: pytest.fail("must not be called"))
+    app = web.Application()
+    add_webhook_route(app, handler)
+    receiver = await serve(app)
+    body = b'{"type": "agent_run.completed", "data": {"id": 1}}'
+    headers = {**handler.sign(body), "webhook-timestamp": "9" * 400}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(receiver.url + "/webhooks/codegen", data=body, headers=headers) as resp,
+    ):
+        answer = await resp.json()
+    assert (400, False) == (resp.status, answer["ok"])
+    assert "webhook-timestamp" in answer["detail"]

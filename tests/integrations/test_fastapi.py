@@ -141,3 +141,22 @@ def test_webhook_receiver(framework: str) -> None:
     assert 400 == bad.status_code
     assert "no webhook signature matches" in bad.json()["detail"]
     assert ["5"] == got
+
+
+@pytest.mark.parametrize("framework", ["fastapi", "starlette"])
+def test_junk_timestamp_is_a_400(framework: str) -> None:
+    """A 400-digit webhook-timestamp is answered 400 (never a 500), no handler runs."""
+    handler = WebhookHandler(SECRET)
+    handler.on("*")(lambda e: pytest.fail("must not be called"))
+    if framework == "fastapi":
+        app: Any = FastAPI()
+        app.include_router(webhook_router(handler))
+    else:
+        app = Starlette(routes=[webhook_route(handler)])
+    body, headers = signed_body(handler)
+    with TestClient(app) as http:
+        answer = http.post(
+            "/webhooks/codegen", content=body, headers={**headers, "webhook-timestamp": "9" * 400}
+        )
+    assert 400 == answer.status_code
+    assert "webhook-timestamp" in answer.json()["detail"]
