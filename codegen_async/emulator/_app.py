@@ -8,10 +8,12 @@ faults -> response.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import msgspec
 from aiohttp import web
 
 from ._accounting import CreateRecord
@@ -30,6 +32,10 @@ _UNAUTHENTICATED = encode({"detail": "Not authenticated"})
 _INVALID_TOKEN = encode({"detail": "Invalid or expired API token."})
 _NOT_FOUND = encode({"detail": "Not Found"})
 _NOT_ALLOWED = encode({"detail": "Method Not Allowed"})
+_INTERNAL = error_body("Internal server error.", 500)
+_decode_json = msgspec.json.Decoder().decode
+
+logger = logging.getLogger("codegen.emulator")
 
 RequestHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -179,14 +185,48 @@ def _record_create(
 
 
 @web.middleware
-async def _starlette_errors(request: web.Request, handler: RequestHandler) -> web.StreamResponse:
-    """Unknown routes and methods answer as Starlette does, with a ``{"detail"}`` body."""
+async def _json_errors(request: web.Request, handler: RequestHandler) -> web.StreamResponse:
+    """Every answer is JSON: unknown routes and methods as Starlette answers them (a
+    ``{"detail"}`` body), aiohttp's own refusals (a body over the size limit, ...) and
+    anything unforeseen in the API's ``{"message", "status_code"}`` shape."""
     try:
         return await handler(request)
     except web.HTTPNotFound:
         return _json(404, _NOT_FOUND)
     except web.HTTPMethodNotAllowed as exc:
         return _json(405, _NOT_ALLOWED, {"Allow": ", ".join(sorted(exc.allowed_methods))})
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        reason = exc.text or exc.reason
+        return _json(exc.status, error_body(reason, exc.status), {"Connection": "close"})
+    except Exception:
+        logger.exception("emulator: unexpected error answering %s %s", request.method, request.path)
+        return _json(500, _INTERNAL)
+
+
+class _BadAdminInput(Exception):
+    """An admin request the emulator cannot act on (answered 422)."""
+
+
+async def _admin_json(request: web.Request) -> Any:
+    raw = await request.read()
+    try:
+        return _decode_json(raw)
+    except (msgspec.DecodeError, RecursionError):
+        raise _BadAdminInput("the body must be JSON") from None
+
+
+def _admin_errors(
+    handler: Callable[[web.Request], Awaitable[web.Response]],
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def guarded(request: web.Request) -> web.Response:
+        try:
+            return await handler(request)
+        except _BadAdminInput as exc:
+            return _json(422, encode({"detail": str(exc)}))
+
+    return guarded
 
 
 def _admin_routes(ctx: Context) -> list[web.RouteDef]:
@@ -200,8 +240,14 @@ def _admin_routes(ctx: Context) -> list[web.RouteDef]:
         return _json(200, b'{"ok":true}')
 
     async def advance(request: web.Request) -> web.Response:
-        data: dict[str, Any] = await request.json()
-        ctx.clock.advance(float(data.get("seconds", 0.0)))
+        data = await _admin_json(request)
+        seconds = data.get("seconds", 0.0) if isinstance(data, dict) else None
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            raise _BadAdminInput('expected {"seconds": <a number of emulated seconds>}')
+        try:
+            ctx.clock.advance(float(seconds))
+        except ValueError as exc:
+            raise _BadAdminInput(str(exc)) from None
         return _json(200, encode({"now": ctx.clock.now()}))
 
     async def reset_rate_limits(request: web.Request) -> web.Response:
@@ -211,7 +257,14 @@ def _admin_routes(ctx: Context) -> list[web.RouteDef]:
     async def seed(request: web.Request) -> web.Response:
         from ._seed import load_world
 
-        load_world(ctx.world, await request.json())
+        data = await _admin_json(request)
+        if not isinstance(data, dict):
+            # A string would be read as a file path: never from a request.
+            raise _BadAdminInput("expected a JSON object (see docs/emulator.md)")
+        try:
+            load_world(ctx.world, data)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise _BadAdminInput(f"cannot seed this world: {type(exc).__name__}: {exc}") from None
         return _json(200, b'{"ok":true}')
 
     async def run_detail(request: web.Request) -> web.Response:
@@ -239,16 +292,16 @@ def _admin_routes(ctx: Context) -> list[web.RouteDef]:
     return [
         web.get("/_emulator/accounting", accounting),
         web.post("/_emulator/accounting/reset", reset_accounting),
-        web.post("/_emulator/clock/advance", advance),
+        web.post("/_emulator/clock/advance", _admin_errors(advance)),
         web.post("/_emulator/rate-limits/reset", reset_rate_limits),
-        web.post("/_emulator/seed", seed),
+        web.post("/_emulator/seed", _admin_errors(seed)),
         web.get("/_emulator/runs/{run_id:[0-9]+}", run_detail),
     ]
 
 
 def make_app(ctx: Context) -> web.Application:
     """Build the application serving every operation of ``openapi.json``."""
-    app = web.Application(middlewares=[_starlette_errors], client_max_size=16 * 1024**2)
+    app = web.Application(middlewares=[_json_errors], client_max_size=16 * 1024**2)
     app[CONTEXT_KEY] = ctx
     for op in OPERATIONS:
         app.router.add_route(op.method, op.path, _Endpoint(ctx, op).handle, name=op.name)

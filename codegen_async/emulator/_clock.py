@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import time
 
 __all__ = ["Clock"]
 
 _UTC = _dt.timezone.utc
+# Far enough below datetime's year 9999 for any run's duration on top.
+_LATEST = _dt.datetime(9000, 1, 1, tzinfo=_UTC).timestamp()
 
 
 class Clock:
@@ -31,9 +34,15 @@ class Clock:
         return self._epoch0 + (time.monotonic() - self._mono0) * self._inv_scale + self._offset
 
     def advance(self, seconds: float) -> None:
-        """Move emulated time forward by ``seconds`` (emulated)."""
-        if seconds < 0:
-            raise ValueError("the emulated clock only moves forward")
+        """Move emulated time forward by ``seconds`` (emulated), up to the year 9000.
+
+        Raises ``ValueError`` for a negative or non-finite amount, or one that would move
+        the clock past the year 9000 (timestamps must stay formattable).
+        """
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError("the emulated clock only moves forward, by a finite amount")
+        if self.now() + seconds > _LATEST:
+            raise ValueError("the emulated clock cannot move past the year 9000")
         self._offset += seconds
 
     def to_wall(self, emulated_seconds: float) -> float:

@@ -17,6 +17,7 @@ from ._app import make_app
 from ._clock import Clock
 from ._config import DEFAULT_TOKEN, EmulatorConfig
 from ._context import Context
+from ._protocol import use_json_errors
 from ._state import World
 from ._webhooks import WebhookSender
 
@@ -107,6 +108,7 @@ class Emulator:
             make_app(self._ctx), access_log=None, handle_signals=False, shutdown_timeout=1.0
         )
         await runner.setup()
+        use_json_errors(runner)
         try:
             site = web.TCPSite(runner, self.config.host, self.config.port, backlog=1024)
             await site.start()

@@ -224,6 +224,9 @@ def validate_body(errors: Errors, raw: bytes, fields: Sequence[Field]) -> dict[s
     except msgspec.DecodeError as exc:
         errors.add("json_invalid", ("body", 0), "JSON decode error", {}, error=str(exc))
         return None
+    except RecursionError:  # nested deeper than the decoder goes
+        errors.add("json_invalid", ("body", 0), "JSON decode error", {}, error="nested too deeply")
+        return None
     if not isinstance(data, dict):
         errors.add(
             "model_attributes_type",
