@@ -8,7 +8,8 @@
 * :mod:`codegen_async.integrations.django` (also ``codegen_sync.integrations.django``):
   ``webhook_view``.
 
-``get_codegen_client`` (a client per request, for ``Depends``) lives at the package root.
+``get_codegen_client`` (the application's one client, for ``Depends``; it uses
+``codegen_lifespan``'s client when there is one) lives at the package root.
 """
 
 __all__: list[str] = []

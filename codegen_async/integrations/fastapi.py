@@ -1,8 +1,9 @@
 """FastAPI: one ``AsyncCodegenClient`` for the app's lifetime, and a webhook router.
 
-``get_codegen_client`` (from the package root) opens a client per request; in an async
-app, prefer one client tied to the app's lifespan, so connections are pooled across
-requests and nothing blocks the event loop::
+``get_codegen_client`` (from the package root) shares one client per application,
+closed at shutdown, when the app runs FastAPI's default lifespan. With a lifespan of
+your own, or to configure the client in code, tie it to the lifespan here; an async
+client never blocks the event loop::
 
     from fastapi import Depends, FastAPI
     from codegen_async import AsyncCodegenClient

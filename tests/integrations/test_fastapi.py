@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import warnings
+from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
@@ -11,6 +14,7 @@ from fastapi import Depends, FastAPI
 from starlette.applications import Starlette
 from starlette.exceptions import StarletteDeprecationWarning
 
+import codegen_async
 import codegen_sync
 from codegen_async import AsyncCodegenClient, WebhookHandler
 from codegen_async.emulator import Emulator
@@ -44,7 +48,7 @@ def env(monkeypatch: pytest.MonkeyPatch, codegen_emulator: Emulator) -> Emulator
 
 
 def test_seed_dependency(env: Emulator) -> None:
-    """The README's endpoints: a sync client per request through Depends(get_codegen_client)."""
+    """The README's endpoints work as written, through Depends(get_codegen_client)."""
     app = FastAPI()
 
     @app.get("/agent-runs/{org_id}")
@@ -70,6 +74,94 @@ def test_seed_dependency(env: Emulator) -> None:
     assert 200 == created.status_code
     assert "ACTIVE" == created.json()["status"]
     assert [created.json()["id"]] == [r["id"] for r in listed.json()["runs"]]
+
+
+def test_seed_dependency_shares_one_client(env: Emulator) -> None:
+    """get_codegen_client gives every request of an app one client (one pool, one rate
+    limiter, one cache), closed when the app shuts down; a restart gets a fresh one."""
+    app = FastAPI()
+    seen: list[CodegenClient] = []
+
+    @app.get("/me")
+    async def me(client: CodegenClient = Depends(get_codegen_client)) -> dict[str, Any]:  # noqa: B008
+        seen.append(client)
+        return {"user": client.get_current_user().github_username}
+
+    with TestClient(app) as http:
+        answers = [http.get("/me"), http.get("/me")]
+        assert not seen[0]._closed  # still open between requests
+    assert [200, 200] == [a.status_code for a in answers]
+    assert seen[0] is seen[1]
+    assert 2 == seen[0].get_stats().total_requests
+    assert seen[0]._closed
+    with TestClient(app) as http:
+        assert 200 == http.get("/me").status_code
+    assert seen[2] is not seen[0] and seen[2]._closed
+
+
+def test_async_dependency_shares_one_client(env: Emulator) -> None:
+    """The async get_codegen_client shares one AsyncCodegenClient the same way."""
+    app = FastAPI()
+    seen: list[AsyncCodegenClient] = []
+
+    @app.get("/me")
+    async def me(
+        client: AsyncCodegenClient = Depends(codegen_async.get_codegen_client),  # noqa: B008
+    ) -> dict[str, Any]:
+        seen.append(client)
+        return {"user": (await client.get_current_user()).github_username}
+
+    with TestClient(app) as http:
+        assert [200, 200] == [http.get("/me").status_code for _ in range(2)]
+    assert seen[0] is seen[1]
+    assert seen[0]._closed
+
+
+def test_dependency_uses_the_lifespan_client(codegen_emulator: Emulator) -> None:
+    """With codegen_lifespan, get_codegen_client yields the lifespan's client."""
+    app = FastAPI(
+        lifespan=codegen_lifespan(
+            base_url=codegen_emulator.url,
+            api_token=codegen_emulator.token,
+            org_id=codegen_emulator.org_id,
+        )
+    )
+    seen: list[AsyncCodegenClient] = []
+
+    @app.get("/x")
+    async def x(
+        a: AsyncCodegenClient = Depends(codegen_async.get_codegen_client),  # noqa: B008
+        b: AsyncCodegenClient = Depends(get_async_codegen_client),  # noqa: B008
+    ) -> None:
+        seen.extend([a, b])
+
+    with TestClient(app) as http:
+        assert 200 == http.get("/x").status_code
+    assert seen[0] is seen[1]
+
+
+def test_own_lifespan_gets_a_client_per_request(
+    env: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An app with its own lifespan (no shutdown hook to close a shared client) gets a
+    client per request, each closed after it, and a warning saying how to share one."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+
+    app = FastAPI(lifespan=lifespan)
+    seen: list[CodegenClient] = []
+
+    @app.get("/x")
+    def x(client: CodegenClient = Depends(get_codegen_client)) -> None:  # noqa: B008
+        seen.append(client)
+
+    with caplog.at_level(logging.WARNING, "codegen"), TestClient(app) as http:
+        assert [200, 200] == [http.get("/x").status_code for _ in range(2)]
+    assert seen[0] is not seen[1]
+    assert seen[0]._closed and seen[1]._closed
+    assert "codegen_lifespan" in caplog.text
 
 
 def test_lifespan_client(codegen_emulator: Emulator) -> None:
