@@ -14,12 +14,17 @@ In the worker's module (``celery -A myproject.tasks worker``)::
     from codegen_async.integrations.celery import register_tasks
 
     app = Celery("myproject", broker="redis://redis:6379/1", backend="redis://redis:6379/1")
+    app.conf.worker_prefetch_multiplier = 1   # one long job task reserved per process
     codegen = register_tasks(app)   # clients from CODEGEN_* environment variables
 
 On the coordinator::
 
     job_id = codegen.fan_out(configs, workers=4)    # stores the inputs, sends 4 tasks
     results = codegen.gather(job_id, timeout=3600)  # one BulkResult per input, in order
+
+Set ``worker_prefetch_multiplier = 1``: each task works on a whole job for a long time,
+and Celery's default (4 per process, with ``acks_late``) leaves reserved tasks waiting
+behind a busy one while other workers are idle.
 
 Workers need ``CODEGEN_API_TOKEN`` and ``CODEGEN_RATE_LIMIT_BACKEND`` (the shared
 Redis), or a ``config_factory``. Requires ``pip install 'codegen-client[celery,redis]'``.
