@@ -1,50 +1,41 @@
-"""The bulk job runner: many creates (exactly once), gets and resumes, with progress.
+"""The bulk job runner: many creates (each exactly once), gets and resumes, with progress.
 
 Every item ends as one :class:`BulkResult`, in input order: a failure is a result,
 never an exception that drops its siblings. A create is never sent twice for the same
-item: each carries a marker in its metadata, and a create whose outcome is unknown
-(no answer, a 5xx other than 503, an unreadable body) is looked up through the list
-endpoint before the runner ever sends it again. See ``docs/bulk.md``.
+item unless its absence was proven: the rules live in :mod:`._create_job` and are
+explained in ``docs/bulk.md``.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
+import contextlib
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ._backend import CancelledError, Job, gather_bounded, monotonic, sleep
+from ._backend import Job, monotonic
 from ._bulkargs import (
     ProgressFn,
     ResultFn,
     chain_progress,
     check_callbacks,
     check_flag,
-    created_at_utc,
     job_id_or_new,
     list_configs,
     list_ids,
     listed,
     positive_int,
-    prepare_config,
-    reconcile_cutoff,
     since,
     with_changes,
 )
-from ._bulktypes import (
-    BulkResult,
-    BulkStatus,
-    config_key,
-    is_retryable_create_error,
-    is_unknown_create_error,
-    marker_of,
-)
-from ._progress import ProgressBar, Tally
+from ._bulkrunner import BulkRunner
+from ._bulktypes import BulkAudit, BulkResult, BulkStatus, JobOrigin, config_key
+from ._create_job import AsyncCreateJob, CreateSettings
+from ._jobfile import JobFile
+from ._markers import DEFAULT_CLOCK_SKEW, AsyncMarkerSearch, take_origin
+from ._progress import ProgressBar
 from .errors import CodegenError, OutcomeUnknownError, ValidationError
-from .models import AgentRun, Page
+from .models import AgentRun
 
 if TYPE_CHECKING:
     from ._client import AsyncCodegenClient
@@ -52,7 +43,6 @@ if TYPE_CHECKING:
 __all__ = ["AsyncBulkOperations"]
 
 logger = logging.getLogger("codegen")
-_PAGE_TRIES = 3  # reads of one reconciliation page before the scan gives up
 
 
 class AsyncBulkOperations:
@@ -60,11 +50,12 @@ class AsyncBulkOperations:
 
     Get it from ``client.bulk_operations()``::
 
-        async with client.bulk_operations() as bulk:
-            results = await bulk.create_agent_runs(323, configs, max_concurrent=5)
+        bulk = client.bulk_operations()
+        results = await bulk.create_agent_runs(323, configs, results_file="job.jsonl")
 
     ``results`` (the attribute) holds the last job's results, complete or partial: after
     a cancellation or Ctrl-C it has every item, those never sent marked ``"cancelled"``.
+    ``audit`` holds the last create job's :class:`BulkAudit`.
 
     Args:
         client: The client whose requests (and rate limits) the jobs use.
@@ -72,9 +63,13 @@ class AsyncBulkOperations:
         max_attempts: Sends of one create when the server certainly did not act on
             the earlier ones (429 after the client's own retries, 503, refused).
         reconcile_rounds: Times an unknown create proven absent may be sent again.
-        reconcile_pages: Pages of 100 runs the reconciliation may scan per round.
-        reconcile_margin: Seconds (server time) before the job's earliest known run
-            that a reconciliation scan still searches.
+        reconcile_grace: Seconds after a create's last send before its absence may be
+            concluded (a loaded server may act on a create long after the client gave
+            up). Default: twice the client's timeout.
+        clock_skew: Seconds the client's clock may differ from the server's, used only
+            when a job's origin could not be read from the server.
+        resend_unknown: Send again a create whose absence could not be proven (a search
+            that could not complete). Off by default: that risks a duplicate.
     """
 
     def __init__(
@@ -84,28 +79,30 @@ class AsyncBulkOperations:
         max_concurrent: int = 5,
         max_attempts: int = 3,
         reconcile_rounds: int = 8,
-        reconcile_pages: int = 100,
-        reconcile_margin: float = 600.0,
+        reconcile_grace: float | None = None,
+        clock_skew: float = DEFAULT_CLOCK_SKEW,
+        resend_unknown: bool = False,
     ) -> None:
         self._client = client
         self.max_concurrent = positive_int("max_concurrent", max_concurrent)
         self.max_attempts = positive_int("max_attempts", max_attempts)
         self.reconcile_rounds = positive_int("reconcile_rounds", reconcile_rounds)
-        self.reconcile_pages = positive_int("reconcile_pages", reconcile_pages)
-        self.reconcile_margin = float(reconcile_margin)
+        grace = 2 * client.config.timeout if reconcile_grace is None else reconcile_grace
+        self.reconcile_grace = _seconds("reconcile_grace", grace)
+        self.clock_skew = _seconds("clock_skew", clock_skew)
+        check_flag("resend_unknown", resend_unknown)
+        self.resend_unknown = resend_unknown
         self.results: list[BulkResult] = []
+        self.audit: BulkAudit | None = None
         self.job_id: str | None = None
-        self._user_id: int | None = None
+        self.origin: JobOrigin | None = None
 
     async def __aenter__(self) -> AsyncBulkOperations:
+        """``async with client.bulk_operations() as bulk:`` (it holds nothing to close:
+        the requests and their connections belong to the client)."""
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         return None
 
     # -- creates ---------------------------------------------------------------------------
@@ -117,8 +114,11 @@ class AsyncBulkOperations:
         max_concurrent: int | None = None,
         *,
         job_id: str | None = None,
+        results_file: str | JobFile | None = None,
         previous: Mapping[int, BulkResult] | None = None,
+        origin: JobOrigin | None = None,
         reconcile: bool = True,
+        audit: bool = True,
         on_progress: ProgressFn | None = None,
         on_result: ResultFn | None = None,
         on_send: Callable[[int, str], None] | None = None,
@@ -135,212 +135,160 @@ class AsyncBulkOperations:
             org_id: The organization (``None``: the configured one).
             configs: The items.
             max_concurrent: Creates in flight at once (pacing is the rate limiter's job).
-            job_id: Names the job in each run's marker; pass the same id (and
-                ``previous``) to resume a job. Default: a fresh random id.
-            previous: Results of an earlier attempt at this job, by index: ``"created"``
-                and ``"reconciled"`` ones are kept as they are, ``"unknown"`` ones are
-                looked up before being sent again, the rest are sent again.
+            job_id: Names the job in each run's marker. Default: the results file's
+                job, else a fresh random id.
+            results_file: A path (or an open :class:`JobFile`): the job's crash-safe
+                log, locked while the job runs (a second run of the same job raises
+                :class:`JobLockedError` and sends nothing). Run again with the same file
+                to resume: what was created is kept, what may have been sent is looked
+                up first, and the rest is sent.
+            previous: Results of an earlier attempt at this job, by index, when not
+                using a results file: ``"created"`` and ``"reconciled"`` ones are kept,
+                ``"unknown"`` ones looked up before being sent again, the rest sent.
+            origin: Where the earlier attempt started (``bulk.origin`` after it);
+                without it, a resumed job searches all of the token's runs.
             reconcile: Look up unknown outcomes (else they stay ``"unknown"``).
+            audit: List the job's runs at the end and correct the results from them
+                (``bulk.audit``).
             on_progress: Called with a :class:`BulkProgress` after each result.
-            on_result: Called with each result as it arrives (an ``"unknown"`` result
-                may be followed by a later one for the same index; the last one wins).
-            on_send: Called with ``(index, key)`` just before each create is sent: a
-                resumable job logs it, so that a crash right after can never lead to a
-                second create (the resumed job looks the item up first).
+            on_result: Called with each result as it arrives (a later one for the same
+                index may follow; the last one wins).
+            on_send: Called with ``(index, key)`` just before each create may leave.
             progress: Draw a progress bar on stderr (rich if installed, else plain).
         """
         check_callbacks(on_progress=on_progress, on_result=on_result, on_send=on_send)
-        check_flag("progress", progress)
-        check_flag("reconcile", reconcile)
+        for name, flag in (("progress", progress), ("reconcile", reconcile), ("audit", audit)):
+            check_flag(name, flag)
         org = self._client._org(org_id)
         items = list_configs(configs)
-        concurrency = self._concurrency(max_concurrent)
-        job = job_id_or_new(job_id)
-        self.job_id = job
         keys = [config_key(i, c) for i, c in enumerate(items)]
-        results: list[BulkResult | None] = [None] * len(items)
-        kept: dict[int, BulkResult] = {}
-        for index, old in dict(previous or {}).items():
-            if 0 <= index < len(items) and old.status in ("created", "reconciled", "unknown"):
-                kept[index] = old
-        bar = ProgressBar("creating runs") if progress else None
-        runner = _Runner(self, len(items), results, on_result, chain_progress(on_progress, bar))
-        runner.on_send = on_send
-        with self._finishing(runner, bar, keys):
-            for index, old in kept.items():
-                runner.set(with_changes(old, key=keys[index]) if old.status == "unknown" else old)
-            todo = [i for i in range(len(items)) if i not in kept]
-            prepared = {i: prepare_config(items[i], job, keys[i]) for i in todo}
-            await runner.run(
-                [self._create_job(runner, org, i, prepared[i], keys[i]) for i in todo],
-                concurrency,
-            )
-            if reconcile:
-                await self._reconcile(
-                    runner, org=org, job=job, items=items, keys=keys, concurrency=concurrency
+        concurrency = self._concurrency(max_concurrent)
+        if job_id is not None:
+            job_id_or_new(job_id)  # checked before anything else happens
+        with self._job_file(results_file, keys) as log:
+            sent_at: Mapping[int, float] = {}
+            if log is not None:
+                previous, origin, sent_at = (
+                    log.previous.results,
+                    log.previous.origin,
+                    (log.previous.sent_at),
                 )
-        return self.results
+                job_id = log.previous.job or job_id
+            resumed = bool(previous)
+            job = job_id_or_new(job_id)
+            if origin is None:
+                # A resumed job of unknown origin searches every run; a new one reads
+                # where the list stands before its first create.
+                origin = _search_all() if resumed else await take_origin(self._client, org)
+            self.job_id, self.origin, self.audit = job, origin, None
+            if log is not None:
+                log.start(job, origin)
+            return await self._run_creates(
+                org,
+                items,
+                keys,
+                concurrency,
+                job=job,
+                origin=origin,
+                previous=previous or {},
+                sent_at=sent_at,
+                log=log,
+                settings=CreateSettings(
+                    max_attempts=self.max_attempts,
+                    reconcile=reconcile,
+                    reconcile_rounds=self.reconcile_rounds,
+                    grace=self.reconcile_grace,
+                    clock_skew=self.clock_skew,
+                    resend_unknown=self.resend_unknown,
+                    audit=audit,
+                ),
+                callbacks=(on_progress, on_result, on_send),
+                progress=progress,
+            )
 
-    def _create_job(
+    async def _run_creates(
         self,
-        runner: _Runner,
         org: int,
-        index: int,
-        prepared: dict[str, Any] | ValidationError,
-        key: str,
-    ) -> Job[None]:
-        async def job() -> None:
-            if isinstance(prepared, ValidationError):
-                runner.set(BulkResult(index, "failed", error=prepared, key=key))
-                return
-            await self._create_one(runner, org, index, prepared, key, attempts=0)
-
-        return job
-
-    async def _create_one(
-        self,
-        runner: _Runner,
-        org: int,
-        index: int,
-        kwargs: dict[str, Any],
-        key: str,
-        *,
-        attempts: int,
-    ) -> None:
-        started = monotonic()
-        runner.tally.begin()
-        try:
-            while True:
-                attempts += 1
-                if runner.on_send is not None:
-                    runner.on_send(index, key)
-                try:
-                    run = await self._client.create_agent_run(org, **kwargs)
-                except CancelledError:
-                    # The request may have reached the server: record it as unknown, so
-                    # that a resumed job looks it up before creating it again.
-                    error = OutcomeUnknownError("cancelled while the create was in flight")
-                    runner.set(
-                        BulkResult(index, "unknown", None, error, attempts, since(started), key)
-                    )
-                    raise
-                except CodegenError as exc:
-                    if is_retryable_create_error(exc) and attempts < self.max_attempts:
-                        continue
-                    status: BulkStatus = "unknown" if is_unknown_create_error(exc) else "failed"
-                    runner.set(BulkResult(index, status, None, exc, attempts, since(started), key))
-                    return
-                runner.set(BulkResult(index, "created", run, None, attempts, since(started), key))
-                return
-        finally:
-            runner.tally.end()
-
-    async def _reconcile(
-        self,
-        runner: _Runner,
-        *,
-        org: int,
-        job: str,
         items: list[Mapping[str, Any]],
         keys: list[str],
         concurrency: int,
-    ) -> None:
-        """Settle every unknown outcome: find its run by marker, or prove it absent and
-        create it (at most ``reconcile_rounds`` times)."""
-        cutoff: _dt.datetime | None = None
-        for round_no in range(self.reconcile_rounds + 1):
-            unknown = [r for r in runner.current() if r is not None and r.status == "unknown"]
-            if not unknown:
-                return
-            wanted = {r.key: r for r in unknown if r.key is not None}
-            if round_no == 0:
-                cutoff = reconcile_cutoff(runner.current(), self.reconcile_margin)
-            found, exhaustive, newest = await self._find_marked(org, job, set(wanted), cutoff)
-            if newest is not None:
-                # Runs sent again after this scan are newer than anything it saw.
-                cutoff = newest - _dt.timedelta(seconds=self.reconcile_margin)
-            missing: list[BulkResult] = []
-            for k, old in wanted.items():
-                run = found.get(k)
-                if run is not None:
-                    runner.set(with_changes(old, status="reconciled", data=run, error=None))
-                else:
-                    missing.append(old)
-            if not missing or not exhaustive or round_no == self.reconcile_rounds:
-                return
-            # The scan covered the whole time the job ran: these runs do not exist.
-            jobs = []
-            for old in missing:
-                prepared = prepare_config(items[old.index], job, keys[old.index])
-                if isinstance(prepared, ValidationError):  # pragma: no cover - checked before
-                    continue
-                jobs.append(self._recreate_job(runner, org, old, prepared))
-            await runner.run(jobs, concurrency)
+        *,
+        job: str,
+        origin: JobOrigin,
+        previous: Mapping[int, BulkResult],
+        sent_at: Mapping[int, float],
+        log: JobFile | None,
+        settings: CreateSettings,
+        callbacks: tuple[ProgressFn | None, ResultFn | None, Callable[[int, str], None] | None],
+        progress: bool,
+    ) -> list[BulkResult]:
+        on_progress, on_result, on_send = callbacks
+        if log is not None:
+            on_result = _chain(log.result, on_result)
+            on_send = _chain(log.sending, on_send)
+        results: list[BulkResult | None] = [None] * len(items)
+        bar = ProgressBar("creating runs") if progress else None
+        runner = BulkRunner(
+            self._client, len(items), results, on_result, chain_progress(on_progress, bar)
+        )
+        create = AsyncCreateJob(
+            self._client,
+            runner,
+            org=org,
+            job=job,
+            origin=origin,
+            items=items,
+            keys=keys,
+            settings=settings,
+            sent_at=sent_at,
+            on_send=on_send,
+        )
+        with self._finishing(runner, bar, keys):
+            kept = {
+                i: r
+                for i, r in previous.items()
+                if 0 <= i < len(items) and r.status in ("created", "reconciled", "unknown")
+            }
+            for index, old in kept.items():
+                runner.set(with_changes(old, key=keys[index]) if old.status == "unknown" else old)
+            todo = [i for i in range(len(items)) if i not in kept]
+            self.audit = await create.run(todo, concurrency)
+        return self.results
 
-    def _recreate_job(
-        self, runner: _Runner, org: int, old: BulkResult, kwargs: dict[str, Any]
-    ) -> Job[None]:
-        async def job() -> None:
-            key = old.key or ""
-            await self._create_one(runner, org, old.index, kwargs, key, attempts=old.attempts)
+    async def audit_job(
+        self,
+        org_id: int | None,
+        job_id: str,
+        configs: Iterable[Mapping[str, Any]],
+        origin: JobOrigin | None = None,
+    ) -> BulkAudit:
+        """List the runs of an earlier job, per input: created once, more, or never.
 
-        return job
-
-    async def _find_marked(
-        self, org: int, job: str, keys: set[str], cutoff: _dt.datetime | None
-    ) -> tuple[dict[str, AgentRun], bool, _dt.datetime | None]:
-        """Scan the token's API runs, newest first, for runs marked with ``job`` / ``keys``.
-
-        Returns the runs found by key, whether the scan reached back to ``cutoff`` or the
-        end (so that a key not found certainly has no run), and the newest creation time
-        seen.
+        ``configs`` are the job's inputs (their keys name the runs); ``origin`` bounds
+        the search (default: every run of the token).
         """
-        user_id = await self._current_user()
-        found: dict[str, AgentRun] = {}
-        newest: _dt.datetime | None = None
-        for page_no in range(1, self.reconcile_pages + 1):
-            page = await self._list_page(org, page_no, user_id)
-            if page is None:
-                # A page that cannot be read ends the scan, not the job: what was not found
-                # stays "unknown" (with its cause) rather than being guessed.
-                return found, False, newest
-            if page_no == 1 and page.items:
-                newest = created_at_utc(page.items[0])
-            for run in page.items:
-                marker = marker_of(run)
-                if marker is not None and marker[0] == job and marker[1] in keys:
-                    found.setdefault(marker[1], run)
-            if len(found) == len(keys):
-                return found, True, newest
-            if len(page.items) < 100 or page_no * 100 >= page.total:
-                return found, True, newest
-            oldest = created_at_utc(page.items[-1])
-            if cutoff is not None and oldest is not None and oldest < cutoff:
-                return found, True, newest
-        return found, False, newest
+        org = self._client._org(org_id)
+        keys = [config_key(i, c) for i, c in enumerate(list_configs(configs))]
+        search = AsyncMarkerSearch(
+            self._client,
+            org,
+            job_id_or_new(job_id),
+            origin or _search_all(),
+            clock_skew=self.clock_skew,
+        )
+        return await search.audit(keys)
 
-    async def _list_page(
-        self, org: int, page_no: int, user_id: int | None
-    ) -> Page[AgentRun] | None:
-        """One page of the scan, tried a few times (the client retries inside each try)."""
-        for attempt in range(_PAGE_TRIES):
-            try:
-                return await self._client.get_agent_runs(
-                    org, page_no, 100, user_id=user_id, source_type="API", cache=False
-                )
-            except CodegenError as exc:
-                logger.info("reconciliation: list page %d failed (%s)", page_no, exc)
-                if attempt + 1 < _PAGE_TRIES:
-                    await sleep(0.1 * (attempt + 1))
-        return None
-
-    async def _current_user(self) -> int | None:
-        if self._user_id is None:
-            try:
-                self._user_id = (await self._client.get_current_user()).id
-            except CodegenError:
-                return None  # scan unfiltered: slower, still correct
-        return self._user_id
+    @contextlib.contextmanager
+    def _job_file(
+        self, results_file: str | JobFile | None, keys: list[str]
+    ) -> Iterator[JobFile | None]:
+        if results_file is None or isinstance(results_file, JobFile):
+            yield results_file
+            return
+        if not isinstance(results_file, str) or not results_file:
+            raise ValidationError("results_file must be a path (str) or a JobFile")
+        with JobFile(results_file, keys) as log:
+            yield log
 
     # -- gets and resumes ------------------------------------------------------------------
 
@@ -418,7 +366,9 @@ class AsyncBulkOperations:
         concurrency = self._concurrency(max_concurrent)
         results: list[BulkResult | None] = [None] * len(calls)
         bar = ProgressBar("working") if progress else None
-        runner = _Runner(self, len(calls), results, on_result, chain_progress(on_progress, bar))
+        runner = BulkRunner(
+            self._client, len(calls), results, on_result, chain_progress(on_progress, bar)
+        )
 
         def job(index: int, fn: Job[AgentRun]) -> Job[None]:
             async def run() -> None:
@@ -448,9 +398,9 @@ class AsyncBulkOperations:
             await runner.run(jobs, concurrency)
         return self.results
 
-    @contextmanager
+    @contextlib.contextmanager
     def _finishing(
-        self, runner: _Runner, bar: ProgressBar | None, keys: list[str] | None
+        self, runner: BulkRunner, bar: ProgressBar | None, keys: list[str] | None
     ) -> Iterator[None]:
         """Around a job: its results land in ``self.results`` however it ends.
 
@@ -476,51 +426,26 @@ class AsyncBulkOperations:
         return f"<{type(self).__name__} max_concurrent={self.max_concurrent}>"
 
 
-class _Runner:
-    """The state of one job: its results, its tally and its callbacks."""
+def _chain(first: Callable[[Any], None] | Any, second: Any) -> Any:
+    """Call ``first`` then ``second`` (if given) with the same arguments."""
+    if second is None:
+        return first
 
-    def __init__(
-        self,
-        owner: AsyncBulkOperations,
-        total: int,
-        results: list[BulkResult | None],
-        on_result: ResultFn | None,
-        on_progress: ProgressFn | None,
-    ) -> None:
-        self._client = owner._client
-        self._results = results
-        self._on_result = on_result
-        self._on_progress = on_progress
-        self.on_send: Callable[[int, str], None] | None = None
-        self.tally = Tally(total, monotonic(), self._waited())
+    def both(*args: Any) -> None:
+        first(*args)
+        second(*args)
 
-    def _waited(self) -> float:
-        # The limiter's lifetime total (get_stats() would be reset by reset_stats()).
-        return self._client.get_rate_limit_status().time_waiting
+    return both
 
-    async def run(self, jobs: list[Job[None]], concurrency: int) -> None:
-        if jobs:
-            await gather_bounded(jobs, concurrency)
 
-    def set(self, result: BulkResult) -> None:
-        self._results[result.index] = result
-        self.tally.record(result)
-        if self._on_result is not None:
-            self._on_result(result)
-        if self._on_progress is not None:
-            self._on_progress(self.tally.snapshot(monotonic(), self._waited()))
+def _search_all() -> JobOrigin:
+    """The origin of a job whose start is unknown: its runs may be anywhere."""
+    import datetime as _dt
 
-    def current(self) -> list[BulkResult | None]:
-        return list(self._results)
+    return JobOrigin(_dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None), None, True)
 
-    def finish_cancelled(self, keys: list[str] | None) -> None:
-        """After an interruption: every item without a result was never sent."""
-        for index, result in enumerate(self._results):
-            if result is None:
-                key = keys[index] if keys is not None else None
-                self._results[index] = BulkResult(index, "cancelled", key=key)
 
-    def final(self) -> list[BulkResult]:
-        return [
-            r if r is not None else BulkResult(i, "cancelled") for i, r in enumerate(self._results)
-        ]
+def _seconds(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e9:
+        raise ValidationError(f"{name} must be a number of seconds >= 0, got {value!r}")
+    return float(value)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as _dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from time import monotonic
 from typing import Any
 
 from ._bulktypes import MARKER_KEY, BulkProgress, BulkResult, new_job_id
 from ._validate import check_id
 from .errors import ValidationError
-from .models import AgentRun
 
 __all__ = [
     "CREATE_KEYS",
@@ -19,14 +17,12 @@ __all__ = [
     "chain_progress",
     "check_callbacks",
     "check_flag",
-    "created_at_utc",
     "job_id_or_new",
     "list_configs",
     "list_ids",
     "listed",
     "positive_int",
     "prepare_config",
-    "reconcile_cutoff",
     "since",
     "with_changes",
 ]
@@ -100,30 +96,6 @@ def with_changes(result: BulkResult, **changes: Any) -> BulkResult:
     import dataclasses
 
     return dataclasses.replace(result, **changes)
-
-
-def created_at_utc(run: AgentRun) -> _dt.datetime | None:
-    value = run.created_at
-    if value is None:
-        return None
-    return (
-        value if value.tzinfo is None else value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
-    )
-
-
-def reconcile_cutoff(results: Sequence[BulkResult | None], margin: float) -> _dt.datetime | None:
-    """Server time before which no run of this job can exist: its earliest known run's
-    creation, minus a margin for creates whose answers were lost before it."""
-    times = [
-        t
-        for r in results
-        if r is not None and r.data is not None
-        for t in [created_at_utc(r.data)]
-        if t
-    ]
-    if not times:
-        return None
-    return min(times) - _dt.timedelta(seconds=margin)
 
 
 def chain_progress(*callbacks: ProgressFn | None) -> ProgressFn | None:

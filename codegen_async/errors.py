@@ -38,6 +38,9 @@ __all__ = [
     "CodegenError",
     "ConfigurationError",
     "DecodeError",
+    "JobFileError",
+    "JobLockedError",
+    "LedgerLostError",
     "NotFoundError",
     "OutcomeUnknownError",
     "PaymentRequiredError",
@@ -228,3 +231,29 @@ class RateLimitError(CodegenAPIError):
 
 class ServerError(CodegenAPIError):
     """5xx: the server failed."""
+
+
+class JobFileError(CodegenError):
+    """A bulk job's results file cannot be used (unreadable, unwritable, not a file, or
+    written for other inputs); the message names the file and why. Nothing was sent."""
+
+
+class JobLockedError(JobFileError):
+    """Another process is running the same bulk job (it holds the results file's lock).
+
+    The message names the holder (process id, host, start time); ``holder`` has them as
+    data. Nothing was sent: running one job twice at once would create duplicates.
+    """
+
+    def __init__(self, message: str, holder: dict[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.holder = dict(holder or {})
+
+
+class LedgerLostError(CodegenError):
+    """A shared bulk job's ledger lost its data (a Redis restart without persistence, a
+    failover to a lagging replica, eviction, FLUSHALL) or was replaced.
+
+    Workers stop at once rather than mistake the job for a fresh one, which would create
+    duplicates; recover the job with ``SharedBulkJob.recover(configs)``.
+    """

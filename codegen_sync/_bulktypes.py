@@ -4,10 +4,13 @@
 
 from codegen_async._bulktypes import (
     MARKER_KEY,
+    BulkAudit,
     BulkProgress,
     BulkResult,
     BulkStatus,
+    JobOrigin,
     config_key,
+    created_at_utc,
     describe_error,
     is_retryable_create_error,
     is_unknown_create_error,
@@ -17,10 +20,13 @@ from codegen_async._bulktypes import (
 
 __all__ = [
     "MARKER_KEY",
+    "BulkAudit",
     "BulkProgress",
     "BulkResult",
     "BulkStatus",
+    "JobOrigin",
     "config_key",
+    "created_at_utc",
     "describe_error",
     "is_retryable_create_error",
     "is_unknown_create_error",

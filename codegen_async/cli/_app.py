@@ -15,9 +15,9 @@ import traceback
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import CodegenError
+from ..errors import CodegenError, JobFileError, JobLockedError
 from ..models import ACTIVE_STATUSES, PAUSED_STATUSES, TERMINAL_STATUSES
-from ._exit import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TABLE, EXIT_USAGE
+from ._exit import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_TABLE, EXIT_USAGE
 from ._jobfile import InputError
 from ._output import Output
 from ._usage import UsageError
@@ -60,6 +60,16 @@ def _positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be > 0: {text!r}")
+    return value
+
+
+def _nonnegative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value < 1e9:
+        raise argparse.ArgumentTypeError(f"must be >= 0: {text!r}")
     return value
 
 
@@ -151,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     repos.add_argument("--limit", type=_positive_int, default=100, help="at most this many")
     _runs_parser(command("runs", "agent runs"))
     _bulk_options(command("bulk", "create a run per line of a file"))
+    audit = command("audit", "a bulk job's runs per input (created once, more, never)")
+    audit.add_argument("results", help="the job's results file (bulk --output)")
     sub.add_parser(
         "emulator", help="serve the local API emulator (see: codegen-client emulator --help)"
     )
@@ -222,6 +234,17 @@ def _bulk_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=_positive_float, default=24 * 3600.0, help="for --wait")
     p.add_argument("--max-concurrent", type=_positive_int, default=5)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--resend-unknown",
+        action="store_true",
+        help="send again creates whose absence could not be proven (risks a duplicate)",
+    )
+    p.add_argument(
+        "--reconcile-grace",
+        type=_nonnegative_float,
+        help="seconds after a create's last send before it may be called absent "
+        "(default: twice the client timeout)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -245,7 +268,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         out.error("interrupted")
         return EXIT_INTERRUPTED
-    except (UsageError, InputError) as exc:
+    except JobLockedError as exc:
+        out.error(str(exc))
+        return EXIT_LOCKED
+    except (UsageError, InputError, JobFileError) as exc:
         out.error(str(exc))
         return EXIT_USAGE
     except CodegenError as exc:

@@ -5,19 +5,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime as _dt
 import signal
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from .._backend import monotonic
-from .._bulktypes import BulkResult, describe_error
+from .._bulktypes import BulkResult, JobOrigin, config_key, describe_error
 from .._client import AsyncCodegenClient
+from .._jobfile import JobFile, error_dict
+from .._markers import AsyncMarkerSearch
 from .._progress import ProgressBar
 from ..errors import WaitTimeoutError
 from ..models import AgentRun
-from ._exit import EXIT_FAILED, EXIT_INTERRUPTED
-from ._jobfile import JobLog, error_dict, read_inputs
+from ._exit import EXIT_DUPLICATES, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_UNKNOWN
+from ._jobfile import read_inputs
 from ._org import org_id as _org_id
 from ._output import Output
 
@@ -35,6 +38,8 @@ class BulkOptions:
     timeout: float = 24 * 3600.0
     max_concurrent: int = 5
     progress: bool = True
+    resend_unknown: bool = False
+    reconcile_grace: float | None = None
     watch_options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -48,6 +53,8 @@ async def bulk(client: AsyncCodegenClient, args: argparse.Namespace, out: Output
         timeout=args.timeout,
         max_concurrent=args.max_concurrent,
         progress=not args.no_progress and not args.json,
+        resend_unknown=args.resend_unknown,
+        reconcile_grace=args.reconcile_grace,
     )
     if args.time_scale is not None:
         options.watch_options["max_poll_interval"] = 120.0 * args.time_scale
@@ -59,12 +66,27 @@ def _default_output(path: str) -> str:
 
 
 async def run_bulk(client: AsyncCodegenClient, options: BulkOptions, out: Output) -> int:
-    """Run one bulk job end to end; returns the exit status."""
+    """Run one bulk job end to end; returns the exit status (see ``cli/_exit.py``)."""
     configs = read_inputs(options.file, options.fmt)
-    log = JobLog(options.output, configs)
-    previous = log.load()
+    keys = [config_key(i, c) for i, c in enumerate(configs)]
+    with JobFile(options.output, keys) as log:  # locked: a second run of the job stops here
+        return await _run_locked(client, options, out, configs, log)
+
+
+async def _run_locked(
+    client: AsyncCodegenClient,
+    options: BulkOptions,
+    out: Output,
+    configs: list[dict[str, Any]],
+    log: JobFile,
+) -> int:
+    previous = log.previous
     org = await _org_id(client)
-    bulk_ops = client.bulk_operations(max_concurrent=options.max_concurrent)
+    bulk_ops = client.bulk_operations(
+        max_concurrent=options.max_concurrent,
+        resend_unknown=options.resend_unknown,
+        **({} if options.reconcile_grace is None else {"reconcile_grace": options.reconcile_grace}),
+    )
     kept = sum(1 for r in previous.results.values() if r.status != "unknown")
     if previous.job is not None and not out.as_json:
         out.message(
@@ -86,17 +108,10 @@ async def run_bulk(client: AsyncCodegenClient, options: BulkOptions, out: Output
     )
     finals: dict[int, AgentRun] = dict(previous.finished)
     interrupted = timed_out = False
-    log.open(previous.job or _new_job())
     try:
         try:
             results = await bulk_ops.create_agent_runs(
-                org,
-                configs,
-                job_id=log.job,
-                previous=previous.results,
-                on_result=log.result,
-                on_send=log.sending,
-                on_progress=bar,
+                org, configs, results_file=log, on_progress=bar
             )
         except asyncio.CancelledError:
             interrupted = True
@@ -119,10 +134,10 @@ async def run_bulk(client: AsyncCodegenClient, options: BulkOptions, out: Output
     finally:
         if bar is not None:
             bar.close()
-        log.close()
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(signal.SIGTERM)
     summary = summarize(client, results, finals, monotonic() - started, options)
+    summary["audit"] = bulk_ops.audit.dict() if bulk_ops.audit is not None else None
     summary["interrupted"] = interrupted
     summary["wait_timed_out"] = timed_out
     summary["output"] = options.output
@@ -130,14 +145,42 @@ async def run_bulk(client: AsyncCodegenClient, options: BulkOptions, out: Output
     if interrupted:
         out.message("interrupted: re-run the same command to resume (nothing will be duplicated)")
         return EXIT_INTERRUPTED
-    bad = summary["failed"] + summary["unknown"] + summary["cancelled"]
-    return EXIT_FAILED if bad or timed_out else 0
+    return exit_status(summary)
 
 
-def _new_job() -> str:
-    from .._bulktypes import new_job_id
+async def audit(client: AsyncCodegenClient, args: argparse.Namespace, out: Output) -> int:
+    """The ``audit`` command: what the server holds for a job, from its results file."""
+    job, origin, keys = JobFile.read_header(args.results)
+    org = await _org_id(client)
+    search = AsyncMarkerSearch(client, org, job, origin or JobOrigin(_now(), None, True))
+    report = (await search.audit(keys)).dict()
+    if out.as_json:
+        out.json({"audit": report})
+    else:
+        rows = [*_audit_rows(report), ["job", job], ["inputs", report["inputs"]]]
+        out.table(["", ""], rows, title="Audit", header=False)
+    if report["duplicated"]:
+        return EXIT_DUPLICATES
+    return EXIT_OK if report["complete"] else EXIT_UNKNOWN
 
-    return new_job_id()
+
+def _now() -> _dt.datetime:
+    return _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
+
+
+def exit_status(summary: dict[str, Any]) -> int:
+    """The exit status of a finished job, from its audit first (see ``cli/_exit.py``)."""
+    audit = summary.get("audit")
+    if audit is not None and audit["duplicated"]:
+        return EXIT_DUPLICATES
+    if summary["unknown"] or (audit is not None and not audit["complete"]):
+        return EXIT_UNKNOWN
+    ended_badly = sum(
+        n for status, n in summary["completed_by_status"].items() if status in ("FAILED", "ERROR")
+    )
+    if summary["failed"] or summary["cancelled"] or ended_badly or summary["wait_timed_out"]:
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 async def _wait(
@@ -146,7 +189,7 @@ async def _wait(
     org: int,
     results: list[BulkResult],
     finals: dict[int, AgentRun],
-    log: JobLog,
+    log: JobFile,
     options: BulkOptions,
     bar: ProgressBar | None,
 ) -> None:
@@ -240,6 +283,9 @@ def print_summary(out: Output, s: dict[str, Any]) -> None:
         rows.append([f"  {n} x", reason])
     if s["unknown"]:
         rows.append(["outcome unknown", s["unknown"]])
+        for item in s["unknown_items"][:5]:
+            rows.append([f"  input {item['index']}", item["message"]])
+    rows += _audit_rows(s.get("audit"))
     if s["cancelled"]:
         rows.append(["not sent (interrupted)", s["cancelled"]])
     if s["waited"]:
@@ -253,3 +299,21 @@ def print_summary(out: Output, s: dict[str, Any]) -> None:
         ["results file", s["output"]],
     ]
     out.table(["", ""], rows, title="Summary", header=False)
+
+
+def _audit_rows(audit: dict[str, Any] | None) -> list[list[Any]]:
+    """What the server holds, per input: the summary's last word."""
+    if audit is None:
+        return []
+    if not audit["complete"]:
+        return [["audit", f"incomplete: {audit['reason']}"]]
+    rows: list[list[Any]] = [
+        [
+            "audit (server)",
+            f"{audit['created_once']} created once, {len(audit['duplicated'])} more than once, "
+            f"{len(audit['never_created'])} never",
+        ]
+    ]
+    for index, ids in list(audit["duplicated"].items())[:20]:
+        rows.append([f"  input {index} duplicated", "runs " + ", ".join(map(str, ids))])
+    return rows

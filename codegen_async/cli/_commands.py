@@ -78,6 +78,10 @@ async def run_command(args: argparse.Namespace, out: Output) -> int:
             from ._bulkcmd import bulk
 
             return await bulk(client, args, out)
+        if args.command == "audit":
+            from ._bulkcmd import audit
+
+            return await audit(client, args, out)
         if args.command == "runs":
             from ._runscmd import run_action
 

@@ -1,15 +1,5 @@
-"""Input files of ``bulk`` (JSONL, CSV, plain text) and its resumable results file.
-
-The results file is a write-ahead log, one JSON line per event, fsync'd as written:
-
-* ``{"index", "key", "job", "status": "sending"}`` just before a create is sent;
-* ``{"index", "key", "job", "status": "created" | "reconciled" | "failed" | "unknown"
-  | "cancelled", "run_id", "run", "error", "attempts", "elapsed"}`` when it settles;
-* ``{"index", ..., "status": "finished", "run"}`` after ``--wait`` saw the run end.
-
-The last line of an index wins. On a re-run, ``created``/``reconciled``/``finished``
-items are kept, and ``sending``/``unknown`` ones are looked up (by the marker the runner
-attached) before anything is sent again: a crash or Ctrl-C never yields a duplicate run.
+"""Input files of ``bulk`` (JSONL, CSV, plain text); the results file is the library's
+:class:`~codegen_async._jobfile.JobFile`.
 """
 
 from __future__ import annotations
@@ -18,21 +8,15 @@ import csv
 import io
 import json
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+import stat
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-import msgspec
-
-from .._bulktypes import BulkResult, config_key, describe_error
-from ..errors import CodegenAPIError
-from ..models import AgentRun
-
-__all__ = ["InputError", "JobLog", "read_inputs"]
+__all__ = ["InputError", "read_inputs"]
 
 _CONFIG_KEYS = ("prompt", "metadata", "images", "repo_id", "model", "agent_type")
 _FORMATS = ("jsonl", "csv", "text")
+_MAX_INPUT = 256 << 20
 
 
 class InputError(Exception):
@@ -50,6 +34,7 @@ def read_inputs(path: str, fmt: str | None = None) -> list[dict[str, Any]]:
 
             text = sys.stdin.read()
         else:
+            _check_readable(path)
             text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
@@ -64,6 +49,15 @@ def read_inputs(path: str, fmt: str | None = None) -> list[dict[str, Any]]:
     if not configs:
         raise InputError(f"{path}: no prompts found")
     return configs
+
+
+def _check_readable(path: str) -> None:
+    """Refuse what is not a file of prompts (a directory, ``/dev/zero``, a huge file)."""
+    info = os.stat(path)
+    if not (stat.S_ISREG(info.st_mode) or stat.S_ISFIFO(info.st_mode)):
+        raise InputError(f"{path}: not a regular file")
+    if info.st_size > _MAX_INPUT:
+        raise InputError(f"{path}: larger than {_MAX_INPUT >> 20} MiB; split the job")
 
 
 def _guess_format(path: str) -> str:
@@ -84,6 +78,8 @@ def _read_jsonl(path: str, text: str) -> list[dict[str, Any]]:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+        except RecursionError:
+            raise InputError(f"{path}:{lineno}: JSON nested too deeply") from None
         if isinstance(value, str):
             value = {"prompt": value}
         configs.append(_check_config(path, lineno, value))
@@ -138,156 +134,3 @@ def _check_config(path: str, lineno: int, value: Any) -> dict[str, Any]:
     ):
         raise InputError(f"{where}: 'repo_id' must be an integer")
     return value
-
-
-@dataclass
-class Previous:
-    """What an earlier run of the same job left in the results file."""
-
-    job: str | None
-    results: dict[int, BulkResult]
-    finished: dict[int, AgentRun]
-
-
-class JobLog:
-    """The results file of one job: read what an earlier run wrote, append as we go."""
-
-    def __init__(self, path: str, configs: list[dict[str, Any]]) -> None:
-        self.path = path
-        self.keys = [config_key(i, c) for i, c in enumerate(configs)]
-        self._file: TextIO | None = None
-        self.job: str | None = None
-
-    def load(self) -> Previous:
-        """Read an existing results file (a missing file is an empty one)."""
-        try:
-            text = Path(self.path).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return Previous(None, {}, {})
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read {self.path}: {getattr(exc, 'strerror', exc)}") from None
-        lines = text.splitlines()
-        last: dict[int, dict[str, Any]] = {}
-        finished: dict[int, AgentRun] = {}
-        job = None
-        for lineno, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                if lineno == len(lines):
-                    break  # the last line was cut short by a crash: ignore it
-                raise InputError(f"{self.path}:{lineno}: not valid JSON") from None
-            self._check_line(lineno, entry, job)
-            index = entry["index"]
-            job = entry.get("job")
-            if entry.get("status") == "finished":
-                run = _run(entry.get("run"))
-                if run is not None:
-                    finished[index] = run
-                continue
-            last[index] = entry
-        self.job = job
-        results = {i: r for i, e in last.items() if (r := self._previous(i, e)) is not None}
-        return Previous(job, results, finished)
-
-    def _check_line(self, lineno: int, entry: Any, job: str | None) -> None:
-        where = f"{self.path}:{lineno}"
-        if not isinstance(entry, dict) or not isinstance(entry.get("index"), int):
-            raise InputError(f"{where}: not a results line of codegen-client")
-        index, key = entry["index"], entry.get("key")
-        if not 0 <= index < len(self.keys) or key != self.keys[index]:
-            raise InputError(
-                f"{where}: written for a different input file (item {index} does not match); "
-                "use another --output"
-            )
-        if not isinstance(entry.get("job"), str) or (job is not None and entry["job"] != job):
-            raise InputError(f"{where}: lines of two different jobs")
-
-    def _previous(self, index: int, entry: dict[str, Any]) -> BulkResult | None:
-        """The earlier result of an item worth keeping (or looking up), else ``None``."""
-        status = entry.get("status")
-        run = _run(entry.get("run"))
-        attempts = int(entry.get("attempts") or 0)
-        key = self.keys[index]
-        if status in ("created", "reconciled") and run is not None:
-            return BulkResult(
-                index,
-                "created" if status == "created" else "reconciled",
-                run,
-                attempts=attempts,
-                key=key,
-            )
-        if status in ("sending", "unknown", "created", "reconciled"):
-            # Sent, answer never recorded (or unreadable): look it up before any resend.
-            return BulkResult(index, "unknown", None, attempts=attempts, key=key)
-        return None
-
-    def open(self, job: str) -> None:
-        self.job = job
-        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
-
-    def _write(self, entry: Mapping[str, Any]) -> None:
-        f = self._file
-        if f is None:
-            return
-        f.write(json.dumps(entry, separators=(",", ":"), default=str) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-
-    def sending(self, index: int, key: str) -> None:
-        """Log that a create is about to be sent."""
-        self._write({"index": index, "key": key, "job": self.job, "status": "sending"})
-
-    def result(self, result: BulkResult) -> None:
-        """Log a settled (or unknown) item."""
-        entry: dict[str, Any] = {
-            "index": result.index,
-            "key": self.keys[result.index],
-            "job": self.job,
-            "status": result.status,
-            "run_id": result.data.id if result.data is not None else None,
-            "attempts": result.attempts,
-            "elapsed": round(result.elapsed, 4),
-        }
-        if result.data is not None:
-            entry["run"] = result.data.dict()
-        if result.error is not None:
-            entry["error"] = error_dict(result.error)
-        self._write(entry)
-
-    def finished(self, index: int, run: AgentRun) -> None:
-        """Log the final state of a run seen by ``--wait``."""
-        self._write(
-            {
-                "index": index,
-                "key": self.keys[index],
-                "job": self.job,
-                "status": "finished",
-                "run_id": run.id,
-                "run": run.dict(),
-            }
-        )
-
-    def close(self) -> None:
-        f, self._file = self._file, None
-        if f is not None:
-            f.close()
-
-
-def error_dict(exc: BaseException) -> dict[str, Any]:
-    """An error as plain data for the results file and ``--json`` output."""
-    data: dict[str, Any] = {"type": type(exc).__name__, "message": describe_error(exc)}
-    if isinstance(exc, CodegenAPIError):
-        data["status_code"] = exc.status_code
-    return data
-
-
-def _run(value: Any) -> AgentRun | None:
-    if not isinstance(value, dict):
-        return None
-    try:
-        return msgspec.convert(value, AgentRun)
-    except msgspec.ValidationError:
-        return None

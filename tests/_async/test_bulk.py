@@ -159,14 +159,21 @@ class TestCreateAgentRuns:
     async def test_unknown_items_stay_unknown_without_reconcile(
         self, codegen_emulator_factory: Callable[..., Emulator]
     ) -> None:
-        """reconcile=False reports outcome-unknown items as such, with the cause."""
+        """reconcile=False, audit=False reports outcome-unknown items as such; the audit
+        alone (no resend) still finds the run a lost answer hid."""
         faults = FaultConfig(drop_after_rate=1.0, endpoints=frozenset({"create_agent_run"}))
         emulator = codegen_emulator_factory(time_scale=0.01, rate_limits="off", faults=faults)
         async with AsyncCodegenClient(config_for(emulator)) as client:
-            [result] = await client.bulk_create_agent_runs(None, [{"prompt": "x"}], reconcile=False)
-        assert "unknown" == result.status
-        assert result.outcome_unknown and not result.success
-        assert 1 == sum(r.created for r in emulator.accounting.creates)
+            [result] = await client.bulk_create_agent_runs(
+                None, [{"prompt": "x"}], reconcile=False, audit=False
+            )
+            assert "unknown" == result.status
+            assert result.outcome_unknown and not result.success
+            [audited] = await client.bulk_create_agent_runs(
+                None, [{"prompt": "y"}], reconcile=False
+            )
+            assert "reconciled" == audited.status
+        assert 2 == sum(r.created for r in emulator.accounting.creates)
 
 
 class TestGetAndResume:

@@ -109,5 +109,7 @@ async def test_a_malformed_list_page_does_not_abort_the_job(
     async with _client(emulator) as client:
         results = await client.bulk_create_agent_runs(None, configs, 1)
     assert ["unknown"] * 5 == [r.status for r in results]
-    assert all(isinstance(r.error, DecodeError) for r in results)
+    # Unknown because the runs could not be searched; the create's own error is the cause.
+    assert all(isinstance(r.error, OutcomeUnknownError) for r in results)
+    assert all(isinstance(r.error.__cause__, DecodeError) for r in results)
     assert 5 == len(emulator.accounting.creates)

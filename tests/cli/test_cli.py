@@ -140,9 +140,16 @@ class TestBulk:
         assert (20, 20, 0) == (summary["inputs"], summary["created"], summary["failed"])
         assert {"COMPLETE": 20} == summary["completed_by_status"]
         assert summary["requests"] >= 20 and summary["latency_p95_ms"] > 0
-        lines = [json.loads(x) for x in out.read_text().splitlines()]
-        assert {"sending", "created", "finished"} == {x["status"] for x in lines}
-        assert 20 == len({x["index"] for x in lines if x["status"] == "finished"})
+        assert {"created_once": 20, "duplicated": {}, "never_created": []} == {
+            k: summary["audit"][k] for k in ("created_once", "duplicated", "never_created")
+        }
+        # The results file, compacted: the job's header, then one final line per input.
+        header, *lines = [json.loads(x) for x in out.read_text().splitlines()]
+        assert 1 == header["codegen_client_job"] and 20 == len(header["keys"])
+        assert list(range(20)) == [x["index"] for x in lines]
+        assert {("created", True, "COMPLETE")} == {
+            (x["status"], x["finished"], x["run"]["status"]) for x in lines
+        }
         assert {f"task {i} [emulator:complete]": 1 for i in range(20)} == dict(created_prompts(emu))
         no_traceback(result)
 
@@ -201,7 +208,18 @@ def test_resume_after_kill_creates_no_duplicate(
     path = tmp_path / "p.txt"
     path.write_text("\n".join(prompts) + "\n")
     out = tmp_path / "r.jsonl"
-    args = [str(path), "-o", str(out), "--time-scale", "0.01", "--max-concurrent", "8", "--json"]
+    args = [
+        str(path),
+        "-o",
+        str(out),
+        "--time-scale",
+        "0.01",
+        "--max-concurrent",
+        "8",
+        "--json",
+        "--reconcile-grace",
+        "0.5",
+    ]
     base = {k: v for k, v in os.environ.items() if not k.startswith("CODEGEN_")}
     proc = subprocess.Popen(
         [sys.executable, "-c", _WITH_SIGINT, "bulk", *args],
