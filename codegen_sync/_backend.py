@@ -420,8 +420,9 @@ class HTTPBackend:
         chunks: list[bytes] = []
         size = 0
         # urllib3 inflates at most the amount asked for at a time: a small compressed body
-        # swelling to gigabytes is stopped at the limit, never held whole.
-        for chunk in resp.stream(65536):
+        # swelling to gigabytes is stopped at the limit, never held whole. decode_content
+        # is given: urllib3's chunked reader leaves a body undecoded when it is left out.
+        for chunk in resp.stream(65536, decode_content=True):
             size += len(chunk)
             if size > limit:
                 raise _too_large("response body", limit, method, url, resp)
