@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._bulk import AsyncBulkOperations
-    from ._bulktypes import BulkProgress, BulkResult
+    from ._bulktypes import BulkAudit, BulkProgress, BulkResult, JobOrigin
     from ._cache import CacheStats
     from ._client import AsyncCodegenClient
     from ._decorators import retry_on_error
     from ._dependency import get_codegen_client
     from ._health import AsyncHealthMonitor
     from ._health_stats import HealthStatistics
+    from ._jobfile import JobFile
     from ._metrics import ClientStats, GroupStats
     from ._ratestatus import GroupLimitStatus, RateLimitStatus
     from ._types import NOT_GIVEN, NotGiven
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
         CodegenError,
         ConfigurationError,
         DecodeError,
+        JobFileError,
+        JobLockedError,
+        LedgerLostError,
         NotFoundError,
         OutcomeUnknownError,
         PaymentRequiredError,
@@ -96,8 +100,14 @@ _SOURCES: dict[str, str] = {
     "AsyncMockCodegenClient": ".testing._mock",
     "AsyncRunWatcher": "._watch",
     "AuthenticationError": ".errors",
+    "BulkAudit": "._bulktypes",
     "BulkProgress": "._bulktypes",
     "BulkResult": "._bulktypes",
+    "JobFile": "._jobfile",
+    "JobFileError": ".errors",
+    "JobLockedError": ".errors",
+    "JobOrigin": "._bulktypes",
+    "LedgerLostError": ".errors",
     "CLIRules": ".models",
     "CacheStats": "._cache",
     "CheckSuiteSettings": ".models",
@@ -165,6 +175,7 @@ __all__ = [
     "AsyncMockCodegenClient",
     "AsyncRunWatcher",
     "AuthenticationError",
+    "BulkAudit",
     "BulkProgress",
     "BulkResult",
     "CLIRules",
@@ -183,6 +194,11 @@ __all__ = [
     "GroupStats",
     "HealthStatistics",
     "IntegrationStatus",
+    "JobFile",
+    "JobFileError",
+    "JobLockedError",
+    "JobOrigin",
+    "LedgerLostError",
     "NotFoundError",
     "NotGiven",
     "OAuthProvider",

@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._bulk import BulkOperations
-    from ._bulktypes import BulkProgress, BulkResult
+    from ._bulktypes import BulkAudit, BulkProgress, BulkResult, JobOrigin
     from ._cache import CacheStats
     from ._client import CodegenClient
     from ._decorators import retry_on_error
     from ._dependency import get_codegen_client
     from ._health import HealthMonitor
     from ._health_stats import HealthStatistics
+    from ._jobfile import JobFile
     from ._metrics import ClientStats, GroupStats
     from ._ratestatus import GroupLimitStatus, RateLimitStatus
     from ._types import NOT_GIVEN, NotGiven
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
         CodegenError,
         ConfigurationError,
         DecodeError,
+        JobFileError,
+        JobLockedError,
+        LedgerLostError,
         NotFoundError,
         OutcomeUnknownError,
         PaymentRequiredError,
@@ -98,8 +102,14 @@ _SOURCES: dict[str, str] = {
     "MockCodegenClient": ".testing._mock",
     "RunWatcher": "._watch",
     "AuthenticationError": ".errors",
+    "BulkAudit": "._bulktypes",
     "BulkProgress": "._bulktypes",
     "BulkResult": "._bulktypes",
+    "JobFile": "._jobfile",
+    "JobFileError": ".errors",
+    "JobLockedError": ".errors",
+    "JobOrigin": "._bulktypes",
+    "LedgerLostError": ".errors",
     "CLIRules": ".models",
     "CacheStats": "._cache",
     "CheckSuiteSettings": ".models",
@@ -162,6 +172,7 @@ __all__ = [
     "AgentRunWithLogs",
     "AnalyzeLogsResult",
     "AuthenticationError",
+    "BulkAudit",
     "BulkOperations",
     "BulkProgress",
     "BulkResult",
@@ -183,6 +194,11 @@ __all__ = [
     "HealthMonitor",
     "HealthStatistics",
     "IntegrationStatus",
+    "JobFile",
+    "JobFileError",
+    "JobLockedError",
+    "JobOrigin",
+    "LedgerLostError",
     "MockCodegenClient",
     "NotFoundError",
     "NotGiven",
