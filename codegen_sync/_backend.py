@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import connection_from_url
 from urllib3.exceptions import (
     ConnectTimeoutError,
     EmptyPoolError,
@@ -286,8 +287,8 @@ class HTTPBackend:
     """A pooled HTTP/1.1 client over urllib3, safe to share between threads.
 
     One deadline covers each request whole (pool wait, connect, send, headers, body).
-    Redirect hops to other origins go through a small pool manager of their own, on
-    connections closed after each answer: a client never keeps a socket per redirect host.
+    A redirect hop to another origin gets a one-off pool, closed after the answer: a
+    client never keeps a pool or a socket per redirect host.
     """
 
     def __init__(
@@ -312,7 +313,7 @@ class HTTPBackend:
             cert_reqs=cert_reqs,
             retries=False,
         )
-        self._others = urllib3.PoolManager(num_pools=4, cert_reqs=cert_reqs, retries=False)
+        self._cert_reqs = cert_reqs
         self._pools: dict[str, Any] = {}
         self._timeouts: dict[float, urllib3.Timeout] = {}
 
@@ -337,8 +338,10 @@ class HTTPBackend:
         host, slash, path = rest.partition("/")
         origin = f"{scheme}://{host}"
         if anonymous:
-            # Not kept here: the manager holds at most 4, each closed when it drops out.
-            return _deadline_pool(self._others.connection_from_url(origin)), slash + path
+            # A pool of its own for each hop, closed after it: nothing kept per host.
+            tls = {"cert_reqs": self._cert_reqs} if scheme == "https" else {}
+            hop = connection_from_url(origin, maxsize=1, retries=False, **tls)
+            return _deadline_pool(hop), slash + path
         pool = self._pools.get(origin)
         if pool is None:
             if len(self._pools) >= 4:  # a few API origins at most (same-origin redirects)
@@ -390,6 +393,8 @@ class HTTPBackend:
                 raise
             finally:
                 resp.release_conn()
+                if anonymous:  # the hop's own pool: its connection is never kept
+                    pool.close()
             status = resp.status
             if status < 300:  # the transport reads headers only of other answers
                 return RawResponse(status, _NO_HEADERS, data)
@@ -437,7 +442,6 @@ class HTTPBackend:
         """Close every pooled connection (idempotent)."""
         self._pools.clear()
         self._manager.clear()
-        self._others.clear()
 
 
 def _deadline_pool(pool: Any) -> Any:

@@ -127,9 +127,10 @@ def query_of(request: bytes) -> dict[str, str]:
 class HostileServer:
     """A raw TCP server on 127.0.0.1 answering each request as ``script(request)`` says.
 
-    Every connection gets a thread; a connection serves requests until the script's
-    answer ends with ``None`` closing it, the client goes away, or the server stops.
-    ``requests`` holds every request read (head and body). Waits are bounded: pauses end
+    Every connection gets a thread; a connection serves requests until the client goes
+    away or the server stops (or after one answer, with ``keep_alive=False``).
+    ``requests`` holds every request read (head and body); ``closed_by_peer`` counts the
+    connections the client closed. Waits are bounded: pauses end
     when the server stops, and ``close()`` joins every thread.
     """
 
@@ -138,6 +139,7 @@ class HostileServer:
         self.keep_alive = keep_alive
         self.requests: list[bytes] = []
         self.connections = 0
+        self.closed_by_peer = 0  # connections the client closed (not the server)
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._listener.bind(("127.0.0.1", 0))
@@ -178,6 +180,9 @@ class HostileServer:
             while not self._stop.is_set():
                 request, buffer = _read_one(conn, buffer, self._stop)
                 if request is None:
+                    if not self._stop.is_set():
+                        with self._lock:
+                            self.closed_by_peer += 1
                     return
                 with self._lock:
                     self.requests.append(request)
