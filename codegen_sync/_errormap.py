@@ -4,8 +4,10 @@
 
 from codegen_async._errormap import (
     error_for_response,
+    redact,
 )
 
 __all__ = [
     "error_for_response",
+    "redact",
 ]
