@@ -11,30 +11,21 @@ import os
 from typing import Any
 
 from .._client import AsyncCodegenClient
-from ..config import DEFAULT_RATE_LIMITS, CodegenConfig
+from ..config import CodegenConfig
 from ..models import Repository
 from ._exit import EXIT_OK
 from ._org import org_id
 from ._output import Output
 from ._usage import UsageError
 
-__all__ = ["make_config", "run_command", "scaled_settings", "time_scale"]
-
-
-def scaled_settings(time_scale: float | None) -> dict[str, Any]:
-    """Client settings for a time-scaled emulator: rate-limit windows and polls scaled."""
-    if time_scale is None:
-        return {}
-    return {
-        "rate_limits": {g: (n, w * time_scale) for g, (n, w) in DEFAULT_RATE_LIMITS.items()},
-        "poll_interval": 2.0 * time_scale,
-        "retry_backoff_factor": 0.5 * time_scale,
-        "retry_max_delay": max(30.0 * time_scale, 0.01),
-    }
+__all__ = ["make_config", "run_command", "time_scale"]
 
 
 def time_scale(args: argparse.Namespace) -> float | None:
-    """``--time-scale``, else ``CODEGEN_TIME_SCALE``, else none (real time)."""
+    """``--time-scale``, else ``CODEGEN_TIME_SCALE``, else none (real time).
+
+    The config scales rate-limit windows, polls and backoff by it (``CodegenConfig.time_scale``).
+    """
     if args.time_scale is not None:
         return float(args.time_scale)
     raw = os.environ.get("CODEGEN_TIME_SCALE", "").strip()
@@ -62,7 +53,9 @@ def make_config(args: argparse.Namespace) -> CodegenConfig:
         settings["base_url"] = args.base_url
     if args.org_id:
         settings["org_id"] = args.org_id
-    settings.update(scaled_settings(time_scale(args)))
+    scale = time_scale(args)
+    if scale is not None:
+        settings["time_scale"] = scale
     return CodegenConfig(**settings)
 
 

@@ -4,6 +4,8 @@ It starts the emulator in-process with the real API's rate limits (10 creates pe
 minute, 60 reads per 30 s) on a sped-up clock, then runs ``bulk --wait`` on the shipped
 prompts file: exactly-once creates paced by the client's limiter, the list-endpoint
 watcher, a progress bar and the summary. The results file is kept only with ``--output``.
+Runs the emulator ends FAILED or ERROR (its outcomes are drawn like the real service's) do
+not fail the demo when every input was created exactly once.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from .._client import AsyncCodegenClient
 from ..config import CodegenConfig
 from ._app import UsageError
 from ._bulkcmd import BulkOptions, run_bulk
-from ._commands import scaled_settings
+from ._exit import EXIT_FAILED, EXIT_OK
+from ._jobfile import read_inputs
 from ._output import Output
 
 __all__ = ["demo", "shipped_prompts"]
@@ -60,7 +63,7 @@ async def demo(args: argparse.Namespace, out: Output) -> int:
                 base_url=emulator.url,
                 api_token=emulator.token,
                 org_id=emulator.org_id,
-                **scaled_settings(scale),
+                time_scale=scale,
             )
             async with AsyncCodegenClient(config) as client:
                 options = BulkOptions(
@@ -72,6 +75,15 @@ async def demo(args: argparse.Namespace, out: Output) -> int:
                     watch_options={"max_poll_interval": 120.0 * scale},
                 )
                 code = await run_bulk(client, options, out)
+            created = sum(1 for r in emulator.accounting.creates if r.created)
+            if code == EXIT_FAILED and created == len(read_inputs(source)):
+                # Only simulated outcomes went wrong: the job itself did what it promises.
+                code = EXIT_OK
+                if not out.as_json:
+                    out.message(
+                        "some runs ended FAILED or ERROR, as the emulator draws outcomes like "
+                        "the real service's; every input was created exactly once"
+                    )
             if not out.as_json:
                 totals = emulator.accounting.snapshot()["totals"]
                 out.message(
