@@ -7,8 +7,10 @@ on the server's clock. A 429 sets a cool-down key that holds the whole group in 
 process. The in-memory :class:`~._ratelimit.AsyncRateLimiter` stays the default.
 
 Fail safe: a Redis that cannot be reached on first use is an error at once; one lost
-later is retried for ``outage_timeout`` seconds, then the request fails. The limiter
-never falls back to per-process limits, which would overshoot the token's.
+later is retried for ``outage_timeout`` seconds, counted once per limiter from the
+outage's first failure (not per request: a job of many items waits an outage out once),
+then every request fails at once until Redis answers again. The limiter never falls
+back to per-process limits, which would overshoot the token's.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ import math
 import secrets
 import time
 from collections import deque
-from typing import Any, TypeVar
+from typing import Any
 
-from ._backend import AsyncRedisConnector, Job, monotonic, sleep
+from ._backend import AsyncRedisConnector, monotonic, sleep
 from ._ratelimit import AsyncRateLimiter, SlotUnavailable
 from ._ratestatus import GroupLimitStatus, RateLimitStatus
 from ._redis import (
@@ -34,16 +36,13 @@ from ._redis import (
     redact_url,
     token_digest,
 )
+from ._redis_outage import DEFAULT_OUTAGE_TIMEOUT, RedisOutage
 from .config import RATE_LIMIT_GROUPS, CodegenConfig
 from .errors import ConfigurationError
 
 __all__ = ["AsyncRedisRateLimiter", "rate_limiter_for"]
 
-T = TypeVar("T")
 logger = logging.getLogger("codegen")
-
-#: Seconds a lost Redis is waited for before requests fail.
-DEFAULT_OUTAGE_TIMEOUT = 30.0
 
 
 def rate_limiter_for(config: CodegenConfig) -> AsyncRateLimiter | AsyncRedisRateLimiter:
@@ -80,7 +79,10 @@ class AsyncRedisRateLimiter:
             server, ``rate_limits`` / ``rate_limit_requests`` the limits. Every client
             sharing a token must use the same limits.
         outage_timeout: Seconds to keep retrying a Redis that was reachable and is
-            lost, before a request fails with :class:`~._redis.CoordinationError`.
+            lost, from the outage's first failure, before requests fail with
+            :class:`~._redis.CoordinationError` (one bound for the whole limiter:
+            once an outage has lasted this long, requests fail at once until Redis
+            answers again).
     """
 
     def __init__(
@@ -95,7 +97,11 @@ class AsyncRedisRateLimiter:
         self.strategy = config.rate_limit_strategy
         self.adaptive = False
         self.backend = redact_url(url)
-        self.outage_timeout = outage_timeout
+        self._outage = RedisOutage(
+            outage_timeout,
+            "rate limiter",
+            "requests stop rather than exceed the token's shared rate limits",
+        )
         self._redis = AsyncRedisConnector(url)
         prefix = f"{KEY_PREFIX}:{{{token_digest(config.api_token)}}}:rl:"
         self._windows = {g: _Window(prefix + g, *config.limit_for(g)) for g in RATE_LIMIT_GROUPS}
@@ -186,37 +192,30 @@ class AsyncRedisRateLimiter:
         except CoordinationError as exc:
             logger.warning("rate limiter: could not share a cool-down (%s)", exc.message)
 
-    async def _call(self, script: str, keys: list[str], args: list[Any]) -> Any:
-        """Run a script; a Redis lost after first contact is retried for a bounded time."""
-        return await self._retrying(lambda: self._redis.script(script, keys, args))
+    @property
+    def outage_timeout(self) -> float:
+        """Seconds an outage of the shared Redis is retried for (once per limiter)."""
+        return self._outage.budget
 
-    async def _retrying(self, call: Job[T]) -> T:
-        deadline: float | None = None
-        pause = 0.05
-        while True:
-            try:
-                result = await call()
-            except CoordinationError as exc:
-                if not self._reached:
-                    raise CoordinationError(
-                        f"{exc.message}; the shared rate limiter (rate_limit_backend) needs it"
-                    ) from exc
-                now = monotonic()
-                if deadline is None:
-                    deadline = now + self.outage_timeout
-                    logger.warning(
-                        "rate limiter: %s; retrying for %gs", exc.message, self.outage_timeout
-                    )
-                if now >= deadline:
-                    raise CoordinationError(
-                        f"{exc.message} for {self.outage_timeout:g} s; requests stop rather "
-                        "than exceed the token's shared rate limits"
-                    ) from exc
-                await sleep(min(pause, deadline - now))
-                pause = min(pause * 2, 1.0)
-            else:
-                self._reached = True
-                return result
+    @outage_timeout.setter
+    def outage_timeout(self, value: float) -> None:
+        self._outage.budget = value
+
+    async def _call(self, script: str, keys: list[str], args: list[Any]) -> Any:
+        """Run a script; a Redis lost after first contact is retried within the
+        limiter's outage budget."""
+        try:
+            result = await self._outage.call(
+                lambda: self._redis.script(script, keys, args), retry=self._reached
+            )
+        except CoordinationError as exc:
+            if self._reached:
+                raise
+            raise CoordinationError(
+                f"{exc.message}; the shared rate limiter (rate_limit_backend) needs it"
+            ) from exc
+        self._reached = True
+        return result
 
     async def aclose(self) -> None:
         """Close the Redis connections."""

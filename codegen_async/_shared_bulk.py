@@ -2,53 +2,44 @@
 
 Every worker runs :meth:`AsyncSharedBulkJob.work` on the same job; the shared ledger
 (:class:`~._ledger.AsyncJobLedger`) hands out the items, and the client's shared rate
-limiter (``rate_limit_backend``) paces all of them as one. Runs carry the same marker
-as the single-process bulk runner (``metadata["codegen_client"] = {"job", "key"}``),
-so an item whose create had no clear answer, or that a dead worker left behind, is
-looked up through the list endpoint before it is ever created again. See docs/scale.md.
+limiter (``rate_limit_backend``) paces all of them as one. The rules are those of the
+single-process runner (see docs/scale.md):
+
+* **Intent before send, fenced.** Just before a create leaves (its rate-limit slot
+  taken), the worker records its intent in the ledger in the same atomic step that
+  checks its claim is still its own and the ledger's epoch unchanged. A worker whose
+  lease lapsed (it stalled) sends nothing for that item.
+* **Proof of absence.** An item with an intent and no record (a create without a clear
+  answer, or a dead worker's) is looked up by its marker back to the job's origin; one
+  not found is looked up again ``grace`` seconds after its intent (server time) and
+  only then, the search complete, sent again. An incomplete search leaves it
+  ``"unknown"``, not resent unless ``resend_unknown``.
+* **Ledger loss is detected** (:class:`~.errors.LedgerLostError`), and
+  :meth:`AsyncSharedBulkJob.recover` rebuilds the job from what the server holds.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
 import socket
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import msgspec
-
-from ._backend import (
-    AsyncEvent,
-    AsyncLock,
-    Job,
-    background_task,
-    gather_bounded,
-    monotonic,
-    sleep,
-    wait_event,
-)
-from ._bulktypes import (
-    MARKER_KEY,
-    BulkResult,
-    BulkStatus,
-    config_key,
-    describe_error,
-    is_retryable_create_error,
-    is_unknown_create_error,
-    marker_of,
-)
+from ._backend import AsyncEvent, AsyncLock, background_task, sleep
+from ._bulkargs import check_flag, positive_int, prepare_config
+from ._bulktypes import BulkAudit, BulkResult, JobOrigin, config_key
 from ._ledger import AsyncJobLedger
-from .errors import CodegenError, OutcomeUnknownError, ValidationError
-from .models import AgentRun
+from ._markers import DEFAULT_CLOCK_SKEW, AsyncMarkerSearch, take_origin
+from ._redis_outage import DEFAULT_OUTAGE_TIMEOUT
+from ._shared_items import AsyncItemWorker
+from ._shared_results import apply_audit, from_ledger, record_of
+from .errors import OutcomeUnknownError, ValidationError
 
 if TYPE_CHECKING:
     from ._client import AsyncCodegenClient
 
 __all__ = ["AsyncSharedBulkJob"]
-
-_CREATE_KEYS = frozenset({"prompt", "metadata", "images", "repo_id", "model", "agent_type"})
 
 
 class AsyncSharedBulkJob:
@@ -57,9 +48,13 @@ class AsyncSharedBulkJob:
     ::
 
         job = AsyncSharedBulkJob(client, "nightly-2025-06-21")  # Redis: rate_limit_backend
-        await job.submit(configs)          # once, anywhere (repeating it is harmless)
-        await job.work(max_concurrent=5)   # on every worker
-        results = await job.results()      # one BulkResult per input, in order
+        origin = await job.submit(configs)  # once, anywhere (repeating it is harmless)
+        await job.work(max_concurrent=5)    # on every worker
+        results = await job.results(audit=await job.audit())  # one per input, in order
+
+    After a :class:`~.errors.LedgerLostError` (the ledger was wiped), call
+    :meth:`recover` with the inputs from a process that has them, then start the
+    workers again. ``submit()`` on a wiped ledger would be taken as a new job.
 
     Args:
         client: A client whose ``rate_limit_backend`` is the shared Redis (so that all
@@ -69,8 +64,17 @@ class AsyncSharedBulkJob:
         redis_url: The ledger's Redis (default: the client's ``rate_limit_backend``).
         lease: Seconds after which a silent worker's items are taken over.
         max_attempts: Sends of one create when the server certainly did not act.
-        reconcile_pages: Pages of 100 runs a lookup of unknown outcomes may scan.
+        reconcile_grace: Seconds after an intent before its create may be called
+            absent (a loaded server may act late). Default: twice the client's timeout.
+        clock_skew: Seconds the client's clock may differ from the server's, used only
+            when the job's origin could not be read from the server.
+        resend_unknown: Send again a create whose absence could not be proven (a search
+            that could not complete). Off by default: that risks a duplicate.
         idle_timeout: Seconds to wait for items other workers hold before giving up.
+        outage_timeout: Seconds a lost Redis is retried for by the ledger, once per
+            job object from the outage's first failure; then calls fail at once with
+            :class:`~._redis.CoordinationError` until Redis answers. (The client's
+            shared rate limiter has a bound of its own, also per limiter.)
     """
 
     def __init__(
@@ -82,8 +86,11 @@ class AsyncSharedBulkJob:
         redis_url: str | None = None,
         lease: float = 60.0,
         max_attempts: int = 3,
-        reconcile_pages: int = 100,
+        reconcile_grace: float | None = None,
+        clock_skew: float = DEFAULT_CLOCK_SKEW,
+        resend_unknown: bool = False,
         idle_timeout: float | None = None,
+        outage_timeout: float = DEFAULT_OUTAGE_TIMEOUT,
     ) -> None:
         url = redis_url or client.config.rate_limit_backend
         if not url:
@@ -93,196 +100,147 @@ class AsyncSharedBulkJob:
             )
         self._client = client
         self._org_id = org_id
-        self.ledger = AsyncJobLedger(url, job_id, lease=lease)
+        self.ledger = AsyncJobLedger(url, job_id, lease=lease, outage_timeout=outage_timeout)
         self.job_id = job_id
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-        self.max_attempts = max_attempts
-        self.reconcile_pages = reconcile_pages
+        self.max_attempts = positive_int("max_attempts", max_attempts)
+        grace = 2 * client.config.timeout if reconcile_grace is None else reconcile_grace
+        self.reconcile_grace = _seconds("reconcile_grace", grace)
+        self.clock_skew = _seconds("clock_skew", clock_skew)
+        check_flag("resend_unknown", resend_unknown)
+        self.resend_unknown = resend_unknown
         self.idle_timeout = 3 * lease if idle_timeout is None else idle_timeout
+        self.origin: JobOrigin | None = None  # the job's origin, once known here
         self._held: dict[str, int] = {}  # items this worker holds: key -> index
         self._held_lock = AsyncLock()
-        self._user_id: int | None = None
 
-    async def submit(self, configs: Sequence[Mapping[str, Any]]) -> int:
-        """Store the inputs in the ledger (each a ``create_agent_run`` keyword dict)."""
-        items = list(configs)
-        for index, config in enumerate(items):
-            problem = _problem(config)
-            if problem:
-                raise ValidationError(f"input {index}: {problem}")
-        return await self.ledger.submit(items)
+    async def submit(
+        self, configs: Sequence[Mapping[str, Any]], *, ttl: float = 7 * 86400
+    ) -> JobOrigin:
+        """Store the inputs (each a ``create_agent_run`` keyword dict), the job's origin
+        and a fresh epoch in the ledger, atomically; every key expires ``ttl`` seconds
+        later. Returns the job's origin: keep it to :meth:`recover` the job should its
+        ledger be lost. Submitting the same inputs again returns the stored origin;
+        different inputs under the same id are refused (:class:`ValidationError`)."""
+        items = _checked(configs)
+        org = self._client._org(self._org_id)
+        origin = await take_origin(self._client, org)
+        self.origin = await self.ledger.submit(items, origin, ttl=ttl)
+        return self.origin
 
     async def work(self, max_concurrent: int = 5) -> list[BulkResult]:
-        """Take items until every one is settled; returns those this worker settled."""
-        if isinstance(max_concurrent, bool) or not isinstance(max_concurrent, int):
-            raise ValidationError("max_concurrent must be a positive integer")
+        """Take items until every one is settled; returns those this worker settled.
+
+        Raises :class:`~.errors.LedgerLostError` (at once, nothing more sent) if the
+        ledger is lost, and :class:`~._redis.CoordinationError` once a Redis outage
+        outlasts ``outage_timeout``.
+        """
+        concurrency = positive_int("max_concurrent", max_concurrent)
         org = self._client._org(self._org_id)
-        inputs = await self.ledger.inputs()
-        keys = [config_key(i, c) for i, c in enumerate(inputs)]
-        mine: list[BulkResult] = []
+        state = await self.ledger.open()
+        origin = state.origin or self.origin or _search_everything()
+        self.origin = origin
+        search = AsyncMarkerSearch(
+            self._client, org, self.job_id, origin, clock_skew=self.clock_skew
+        )
+        items = AsyncItemWorker(self, org, state.inputs, search)
         stop = AsyncEvent()
-        beat = background_task(lambda: self._heartbeat(stop), "codegen-ledger-lease")
+        beat = background_task(lambda: items.heartbeat(stop), "codegen-ledger-lease")
         try:
-            todo = list(range(len(inputs)))
-            idle_since = monotonic()
-            while todo:
-                unknown: list[int] = []
-                busy: list[int] = []
-                found = _Pass(mine, unknown, busy)
-                jobs = [self._item_job(org, i, inputs[i], keys[i], found) for i in todo]
-                await gather_bounded(jobs, max(1, max_concurrent))
-                if unknown:
-                    await self._reconcile(org, unknown, inputs, keys, mine)
-                if len(busy) < len(todo):
-                    idle_since = monotonic()
-                elif monotonic() - idle_since > self.idle_timeout:
-                    break  # other workers hold these and are alive; they will settle them
-                todo = busy
-                if todo:
-                    await sleep(min(0.2, self.ledger.lease / 4))
+            await items.run(concurrency)
         finally:
             stop.set()
             await beat.stop()
-            await self._give_back()
-        return sorted(mine, key=lambda r: r.index)
+            await items.give_back()
+        return items.settled()
 
-    def _item_job(
+    async def audit(self) -> BulkAudit:
+        """What the server holds for the job: every run carrying its markers, per input
+        (created once, more than once with every run id, or never)."""
+        org = self._client._org(self._org_id)
+        state = await self.ledger.open()
+        origin = state.origin or self.origin or _search_everything()
+        keys = [config_key(i, c) for i, c in enumerate(state.inputs)]
+        search = AsyncMarkerSearch(
+            self._client, org, self.job_id, origin, clock_skew=self.clock_skew
+        )
+        return await search.audit(keys)
+
+    async def results(self, audit: BulkAudit | None = None) -> list[BulkResult]:
+        """One result per input, in order, from the ledger; with an ``audit``
+        (:meth:`audit`), corrected from what the server holds (found late:
+        ``"reconciled"``; created more than once: ``duplicates``). Items not settled
+        yet are ``"unknown"`` (sent, no record yet) or ``"cancelled"`` (never sent)."""
+        state = await self.ledger.open()
+        records = await self.ledger.records()
+        sent = await self.ledger.intents()
+        await self.ledger.check_epoch()  # the three reads are of one ledger
+        results = from_ledger(state.inputs, records, sent)
+        return apply_audit(results, audit) if audit is not None else results
+
+    async def recover(
         self,
-        org: int,
-        index: int,
-        config: Mapping[str, Any],
-        key: str,
-        found: _Pass,
-    ) -> Job[None]:
-        async def job() -> None:
-            state, _ = await self.ledger.claim(key, self.worker)
-            if state == "done":
-                return
-            if state == "busy":
-                found.busy.append(index)
-                return
-            async with self._held_lock:
-                self._held[key] = index
-            if state == "retry":
-                found.unknown.append(index)  # a dead worker's: look it up before creating
-                return
-            result = await self._create(org, index, config, key)
-            if result.status == "unknown":
-                found.unknown.append(index)  # still held: looked up after this pass
-            else:
-                await self._settle(result, found.mine)
+        configs: Sequence[Mapping[str, Any]],
+        *,
+        origin: JobOrigin | None = None,
+        ttl: float = 7 * 86400,
+    ) -> int:
+        """Rebuild a lost ledger from the job's inputs and what the server holds.
 
-        return job
+        Waits ``reconcile_grace`` seconds (creates still in flight land), searches the
+        runs carrying the job's markers back to its origin (``origin``, else the one
+        :meth:`submit` returned here, else the one still in the ledger, else the whole
+        history), then writes the inputs with a new epoch and every input that has a
+        run recorded as ``"reconciled"``. Workers started afterwards create only the
+        rest; workers of the old epoch stop with :class:`~.errors.LedgerLostError`.
+        Returns the number of inputs found created. Raises
+        :class:`~.errors.OutcomeUnknownError` (rebuilding nothing) when the search
+        cannot complete: absence would not be proven.
+        """
+        items = _checked(configs)
+        org = self._client._org(self._org_id)
+        origin = origin or self.origin or await self.ledger.stored_origin()
+        origin = origin or _search_everything()
+        await sleep(self.reconcile_grace)
+        search = AsyncMarkerSearch(
+            self._client, org, self.job_id, origin, clock_skew=self.clock_skew
+        )
+        findings = await search.find()
+        if not findings.complete:
+            raise OutcomeUnknownError(
+                f"cannot recover job {self.job_id!r}: {findings.reason}; nothing was "
+                "rebuilt, try again"
+            )
+        records = {}
+        for index, config in enumerate(items):
+            key = config_key(index, config)
+            run = findings.first(key)
+            if run is not None:
+                found = BulkResult(index, "reconciled", run, None, 0, 0.0, key)
+                records[key] = record_of(found, "recover")
+        await self.ledger.rebuild(items, origin, records, ttl=ttl)
+        self.origin = origin
+        return len(records)
 
-    async def _create(
-        self, org: int, index: int, config: Mapping[str, Any], key: str, attempts: int = 0
-    ) -> BulkResult:
-        kwargs = dict(config)
-        kwargs["metadata"] = {**(config.get("metadata") or {}), MARKER_KEY: _marker(self, key)}
-        started = monotonic()
-        while True:
-            attempts += 1
-            try:
-                run = await self._client.create_agent_run(org, **kwargs)
-            except CodegenError as exc:
-                if is_retryable_create_error(exc) and attempts < self.max_attempts:
-                    continue
-                status: BulkStatus = "unknown" if is_unknown_create_error(exc) else "failed"
-                return BulkResult(index, status, None, exc, attempts, monotonic() - started, key)
-            return BulkResult(index, "created", run, None, attempts, monotonic() - started, key)
+    # -- for the item worker -----------------------------------------------------------------
 
-    async def _settle(self, result: BulkResult, mine: list[BulkResult]) -> None:
-        """Record an item's outcome (the first record stands) and let its claim go."""
-        key = result.key or ""
-        record = {
-            "status": result.status,
-            "run": msgspec.to_builtins(result.data) if result.data is not None else None,
-            "error": describe_error(result.error),
-            "worker": self.worker,
-            "attempts": result.attempts,
-        }
-        if await self.ledger.record(key, self.worker, record):
-            mine.append(result)
+    async def hold(self, key: str, index: int) -> None:
+        """Note that this worker holds ``key`` (its lease is renewed)."""
+        async with self._held_lock:
+            self._held[key] = index
+
+    async def let_go(self, key: str) -> None:
+        """This worker no longer holds ``key``."""
         async with self._held_lock:
             self._held.pop(key, None)
 
-    async def _reconcile(
-        self,
-        org: int,
-        indexes: list[int],
-        inputs: list[dict[str, Any]],
-        keys: list[str],
-        mine: list[BulkResult],
-    ) -> None:
-        """Look up items whose create may have happened; create only those proven
-        absent. One still unknown after that is recorded so: a duplicate is worse."""
-        wanted = {keys[i]: i for i in indexes}
-        found, exhaustive = await self._find_marked(org, set(wanted))
-        for key, index in wanted.items():
-            run = found.get(key)
-            if run is not None:
-                result = BulkResult(index, "reconciled", run, None, 0, 0.0, key)
-            elif exhaustive:
-                result = await self._create(org, index, inputs[index], key)
-            else:
-                error = OutcomeUnknownError("the run could not be found within reconcile_pages")
-                result = BulkResult(index, "unknown", None, error, 0, 0.0, key)
-            await self._settle(result, mine)
-
-    async def _find_marked(self, org: int, keys: set[str]) -> tuple[dict[str, AgentRun], bool]:
-        """Scan the token's API runs, newest first, for this job's markers."""
-        if self._user_id is None:
-            self._user_id = (await self._client.get_current_user()).id
-        found: dict[str, AgentRun] = {}
-        for page_no in range(1, self.reconcile_pages + 1):
-            page = await self._client.get_agent_runs(
-                org, page_no, 100, user_id=self._user_id, source_type="API", cache=False
-            )
-            for run in page.items:
-                marker = marker_of(run)
-                if marker is not None and marker[0] == self.job_id and marker[1] in keys:
-                    found.setdefault(marker[1], run)
-            if len(found) == len(keys) or len(page.items) < 100 or page_no * 100 >= page.total:
-                return found, True
-        return found, False
-
-    async def _heartbeat(self, stop: AsyncEvent) -> None:
-        """Keep this worker's claims alive while it works."""
-        while not await wait_event(stop, self.ledger.lease / 3):
-            async with self._held_lock:
-                held = list(self._held)
-            # Redis lost: the limiter stops requests meanwhile; the claims lapse safely.
-            with contextlib.suppress(CodegenError):
-                await self.ledger.renew(held, self.worker)
-
-    async def _give_back(self) -> None:
-        """After an interruption: items held but never sent are returned at once."""
+    async def held(self, clear: bool = False) -> list[str]:
+        """The keys this worker holds (``clear``: and forget them)."""
         async with self._held_lock:
-            held, self._held = dict(self._held), {}
-        for key in held:
-            try:
-                await self.ledger.unclaim(key, self.worker)
-            except CodegenError:
-                return
-
-    async def results(self) -> list[BulkResult]:
-        """One result per input, in order, from the ledger; items not settled yet are
-        ``"unknown"`` (still held by a worker) or ``"cancelled"`` (never claimed)."""
-        inputs = await self.ledger.inputs()
-        records = await self.ledger.records()
-        out = []
-        for index, config in enumerate(inputs):
-            key = config_key(index, config)
-            rec = records.get(key)
-            if rec is None:
-                out.append(BulkResult(index, "cancelled", key=key))
-                continue
-            run = msgspec.convert(rec["run"], AgentRun) if rec.get("run") else None
-            error = CodegenError(rec["error"]) if rec.get("error") else None
-            out.append(
-                BulkResult(index, rec["status"], run, error, rec.get("attempts", 0), 0.0, key)
-            )
-        return out
+            keys = list(self._held)
+            if clear:
+                self._held = {}
+        return keys
 
     async def aclose(self) -> None:
         """Close the ledger's Redis connections (the client is the caller's to close)."""
@@ -298,30 +256,26 @@ class AsyncSharedBulkJob:
         return f"<{type(self).__name__} job={self.job_id!r} worker={self.worker!r}>"
 
 
-class _Pass:
-    """What one pass over the items found: results settled, items to look up, items
-    other workers hold."""
+def _search_everything() -> JobOrigin:
+    """An origin that searches the token's whole history (slow, always complete)."""
+    import datetime as _dt
 
-    def __init__(self, mine: list[BulkResult], unknown: list[int], busy: list[int]) -> None:
-        self.mine = mine
-        self.unknown = unknown
-        self.busy = busy
+    now = _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
+    return JobOrigin(now, None, anchored=True)
 
 
-def _marker(job: AsyncSharedBulkJob, key: str) -> dict[str, str]:
-    return {"job": job.job_id, "key": key}
+def _seconds(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e9:
+        raise ValidationError(f"{name} must be a number of seconds >= 0, got {value!r}")
+    return float(value)
 
 
-def _problem(config: Any) -> str:
-    if not isinstance(config, Mapping):
-        return f"expected a dict, got {type(config).__name__}"
-    unknown = set(config) - _CREATE_KEYS
-    if unknown:
-        return f"unknown keys {sorted(map(str, unknown))}; allowed: {sorted(_CREATE_KEYS)}"
-    prompt = config.get("prompt")
-    if not isinstance(prompt, str) or not prompt.strip():
-        return "needs a non-empty string 'prompt'"
-    metadata = config.get("metadata")
-    if metadata is not None and not isinstance(metadata, Mapping):
-        return "metadata must be a dict"
-    return ""
+def _checked(configs: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    if isinstance(configs, str | bytes | Mapping):
+        raise ValidationError("configs must be a list of dicts")
+    items = list(configs)
+    for index, config in enumerate(items):
+        problem = prepare_config(config, "check", "check")
+        if isinstance(problem, ValidationError):
+            raise ValidationError(f"input {index}: {problem.message}")
+    return items

@@ -54,6 +54,7 @@ RULES = {
     "AsyncEvent": "Event",
     "AsyncHealthMonitor": "HealthMonitor",
     "AsyncHTTPBackend": "HTTPBackend",
+    "AsyncItemWorker": "ItemWorker",
     "AsyncJobLedger": "JobLedger",
     "AsyncLeakyBucket": "LeakyBucket",
     "AsyncLock": "Lock",
