@@ -320,7 +320,5 @@ class BulkAudit:
     ) -> BulkAudit:
         """An audit from a search's findings (runs sorted oldest first, keys of the job)."""
         wanted = set(keys)
-        runs = {
-            k: tuple(sorted(v, key=lambda r: r.id)) for k, v in found.items() if k in wanted
-        }
+        runs = {k: tuple(sorted(v, key=lambda r: r.id)) for k, v in found.items() if k in wanted}
         return cls(job_id, tuple(keys), runs, complete, reason)
