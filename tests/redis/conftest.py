@@ -1,17 +1,20 @@
 """A real ``redis-server`` on 127.0.0.1 for the scale-out tests (no fakes).
 
 One server per test session, on a free port, with persistence off; every test starts
-with an empty database. Tests are skipped, with the reason, when ``redis-server`` or the
-``redis`` package is missing (``apt-get install redis-server``, ``pip install redis``).
+with an empty database. Without ``redis-server`` or the ``redis`` package the tests are
+skipped, with the reason (``apt-get install redis-server``, ``pip install redis``),
+unless ``CODEGEN_REQUIRE_REDIS=1`` (CI): then they fail.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -33,17 +36,23 @@ def _ping(port: int) -> bool:
 
 
 class RedisServer:
-    """A ``redis-server`` child process; ``url`` points at it."""
+    """A ``redis-server`` child process; ``url`` points at it. With ``aof_dir`` it
+    persists every write (``appendfsync always``) there, so a restart keeps the data."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, *, aof_dir: Path | None = None) -> None:
         self.port = port or free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.aof_dir = aof_dir
         self._proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> RedisServer:
         binary = shutil.which("redis-server")
         if binary is None:  # pragma: no cover - checked by the fixture
             raise RuntimeError("redis-server is not installed")
+        persistence = ["--appendonly", "no"]
+        if self.aof_dir is not None:
+            persistence = ["--appendonly", "yes", "--appendfsync", "always"]
+            persistence += ["--dir", str(self.aof_dir)]
         self._proc = subprocess.Popen(
             [
                 binary,
@@ -53,8 +62,7 @@ class RedisServer:
                 "127.0.0.1",
                 "--save",
                 "",
-                "--appendonly",
-                "no",
+                *persistence,
                 "--protected-mode",
                 "no",
                 "--loglevel",
@@ -86,14 +94,24 @@ class RedisServer:
             proc.wait(timeout=10)
 
     def restart(self) -> None:
-        """Start again on the same port (after :meth:`stop`), empty."""
+        """Start again on the same port (after :meth:`stop`): empty, or with what the
+        append-only file kept."""
         self.start()
 
 
 def _require_redis() -> None:
+    missing = ""
     if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    pytest.importorskip("redis", reason="the redis package is not installed")
+        missing = "redis-server is not installed (apt-get install redis-server)"
+    else:
+        try:
+            import redis  # noqa: F401
+        except ImportError:
+            missing = "the redis package is not installed"
+    if missing and os.environ.get("CODEGEN_REQUIRE_REDIS") == "1":
+        pytest.fail(f"CODEGEN_REQUIRE_REDIS=1 but {missing}")
+    if missing:
+        pytest.skip(missing)
 
 
 @pytest.fixture(scope="session")
@@ -125,6 +143,17 @@ def own_redis() -> Iterator[RedisServer]:
     """A redis-server of this test's own, that it may stop and start (outages)."""
     _require_redis()
     server = RedisServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def persistent_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of this test's own whose data survive a restart (AOF, always)."""
+    _require_redis()
+    server = RedisServer(aof_dir=tmp_path).start()
     try:
         yield server
     finally:

@@ -85,6 +85,7 @@ def start_worker(
     client: str = "sync",
     concurrency: int = 5,
     lease: float = 2.0,
+    grace: float = 1.0,
 ) -> subprocess.Popen[bytes]:
     """One worker process of ``job``."""
     return subprocess.Popen(
@@ -106,6 +107,8 @@ def start_worker(
             str(concurrency),
             "--lease",
             str(lease),
+            "--grace",
+            str(grace),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -192,3 +192,29 @@ class TestFailures:
         finally:
             limiter.close()
         assert waited >= 0.3
+
+
+class TestOutageBound:
+    async def test_an_outage_is_waited_out_once_per_limiter_not_per_request(
+        self, own_redis: RedisServer, codegen_emulator_factory: Callable[..., Emulator]
+    ) -> None:
+        """Ten requests one after another with Redis gone: the first waits the outage
+        budget (1 s), the others fail at once, until Redis answers again."""
+        emu = codegen_emulator_factory(time_scale=SCALE)
+        limiter = AsyncRedisRateLimiter(_config(emu, own_redis.url), outage_timeout=1.0)
+        try:
+            await limiter.acquire("standard")
+            await limiter.release("standard", True)
+            own_redis.stop()
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            for _ in range(10):
+                with pytest.raises(CoordinationError):
+                    await limiter.acquire("standard")
+            elapsed = loop.time() - started
+            own_redis.restart()
+            await limiter.acquire("standard")  # back: the next outage has its own budget
+            await limiter.release("standard", True)
+        finally:
+            await limiter.aclose()
+        assert 0.9 <= elapsed < 5.0  # per request it would be 10 s

@@ -1,9 +1,10 @@
 """A worker process of a shared bulk job, for the scale-out tests and benchmark.
 
     python -m tests.redis.worker --base-url URL --redis URL --job JOB --time-scale 0.01
-        [--client sync|async] [--concurrency 5] [--lease 2]
+        [--client sync|async] [--concurrency 5] [--lease 2] [--grace 1]
 
 Prints one JSON line when done: what this worker settled, its 429s and its waits.
+A worker whose ledger is lost prints ``{"lost": ...}`` and exits with status 3.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 from typing import Any
 
 from codegen_async.config import DEFAULT_RATE_LIMITS, CodegenConfig
+from codegen_async.errors import LedgerLostError
 
 TOKEN = "sk-emulator-0000"
 ORG_ID = 323
@@ -53,7 +55,8 @@ def run_sync(args: argparse.Namespace) -> dict[str, Any]:
     from codegen_sync.scale import SharedBulkJob
 
     with CodegenClient(worker_config(args.base_url, args.redis, args.time_scale)) as client:
-        with SharedBulkJob(client, args.job, lease=args.lease) as job:
+        job = SharedBulkJob(client, args.job, lease=args.lease, reconcile_grace=args.grace)
+        with job:
             results = job.work(max_concurrent=args.concurrency)
         return _summary(results, client.get_stats())
 
@@ -64,7 +67,8 @@ async def run_async(args: argparse.Namespace) -> dict[str, Any]:
 
     config = worker_config(args.base_url, args.redis, args.time_scale)
     async with AsyncCodegenClient(config) as client:
-        async with AsyncSharedBulkJob(client, args.job, lease=args.lease) as job:
+        job = AsyncSharedBulkJob(client, args.job, lease=args.lease, reconcile_grace=args.grace)
+        async with job:
             results = await job.work(max_concurrent=args.concurrency)
         return _summary(results, client.get_stats())
 
@@ -78,8 +82,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--client", choices=("sync", "async"), default="sync")
     parser.add_argument("--concurrency", type=int, default=5)
     parser.add_argument("--lease", type=float, default=2.0)
+    parser.add_argument("--grace", type=float, default=1.0)
     args = parser.parse_args(argv)
-    out = run_sync(args) if args.client == "sync" else asyncio.run(run_async(args))
+    try:
+        out = run_sync(args) if args.client == "sync" else asyncio.run(run_async(args))
+    except LedgerLostError as exc:
+        print(json.dumps({"lost": exc.message}), flush=True)
+        return 3
     print(json.dumps(out), flush=True)
     return 0
 
