@@ -7,9 +7,11 @@ Everything here coordinates through a Redis server that every worker reaches:
   clients of one token, in any process on any host, stay within the token's limits
   together, and a 429 cools the whole group down everywhere;
 * :class:`AsyncSharedBulkJob` splits one bulk create job between workers, each input
-  created exactly once, with a dead worker's items looked up before being redone;
-* :class:`CoordinationError` is raised when Redis cannot be reached (never with the
-  URL's credentials in it).
+  created exactly once: every send is fenced by an intent in the ledger, and an item
+  sent without a record is looked up (after a grace period) before being redone;
+* :class:`CoordinationError` is raised when a Redis outage outlasts its bound (never
+  with the URL's credentials in it); :class:`~.errors.LedgerLostError` when the
+  job's ledger was wiped or replaced (then :meth:`AsyncSharedBulkJob.recover`).
 
 ``codegen_async.integrations.celery`` fans a job out to Celery workers. See
 ``docs/scale.md``. Requires the ``redis`` extra: ``pip install 'codegen-client[redis]'``.

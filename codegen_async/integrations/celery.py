@@ -135,7 +135,9 @@ class CodegenCeleryTasks:
     ) -> list[BulkResult]:
         """Wait until every input of the job is settled (or ``timeout`` passes); one
         :class:`BulkResult` per input, in order, read from the ledger (the truth, even
-        when a worker died): items not settled in time are ``"cancelled"``."""
+        when a worker died) and, once all are settled, corrected by the job's audit
+        (runs found late, duplicates). Items not settled in time are ``"unknown"``
+        (sent, no record yet) or ``"cancelled"`` (never sent)."""
         from codegen_sync import CodegenClient
         from codegen_sync.scale import SharedBulkJob
 
@@ -143,7 +145,9 @@ class CodegenCeleryTasks:
         with CodegenClient(self.config()) as client, SharedBulkJob(client, job_id) as job:
             while True:
                 results = job.results()
-                if all(r.status != "cancelled" for r in results) or time.monotonic() >= deadline:
+                if len(job.ledger.records()) >= len(results):
+                    return job.results(audit=job.audit())
+                if time.monotonic() >= deadline:
                     return results
                 time.sleep(poll)
 
