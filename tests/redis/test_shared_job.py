@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from codegen_async import AsyncCodegenClient
+from codegen_async._bulktypes import config_key
 from codegen_async.emulator import Emulator
 from codegen_async.errors import LedgerLostError, ValidationError
 from codegen_async.scale import AsyncSharedBulkJob, CoordinationError
@@ -188,6 +189,36 @@ class TestTransientRedis:
         assert elapsed < 20.0  # 10 items x 2 s would be 20 s and more
         created = [c.prompt for c in emu.accounting.creates if c.created]
         assert len(created) == len(set(created))
+
+
+class TestIntentWithoutRecord:
+    async def test_a_dead_workers_intent_is_looked_up_found_or_sent_once(
+        self, redis_url: str, codegen_emulator_factory: Callable[..., Emulator]
+    ) -> None:
+        """Two items a dead worker sent (intent, no record, lease lapsed): the one whose
+        run exists is reconciled without a create; the absent one is sent once, after
+        the grace period; an item without intent is created without any search."""
+        emu = codegen_emulator_factory(time_scale=0.005)
+        config = worker_config(emu.url, redis_url, 0.005)
+        configs = h.prompts(3, "dead")
+        async with AsyncCodegenClient(config) as client:
+            dead = AsyncSharedBulkJob(client, "dead", lease=0.2)
+            job = AsyncSharedBulkJob(client, "dead", lease=0.2, reconcile_grace=0.5)
+            async with dead, job:
+                await dead.submit(configs)
+                await dead.ledger.open()
+                keys = [config_key(i, c) for i, c in enumerate(configs)]
+                for key in keys[:2]:
+                    assert "fresh" == (await dead.ledger.claim(key, "dead-worker"))[0]
+                    assert await dead.ledger.intent(key, "dead-worker") is not None
+                marker = {"codegen_client": {"job": "dead", "key": keys[0]}}
+                await client.create_agent_run(prompt=configs[0]["prompt"], metadata=marker)
+                await asyncio.sleep(0.3)  # the dead worker's leases lapse
+                settled = await job.work(max_concurrent=3)
+        statuses = [r.status for r in settled]
+        assert ["reconciled", "created", "created"] == statuses
+        created = [c.prompt for c in emu.accounting.creates if c.created]
+        assert sorted(c["prompt"] for c in configs) == sorted(created)
 
 
 class TestSubmitAndExpiry:
