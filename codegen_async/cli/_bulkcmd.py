@@ -102,7 +102,12 @@ async def _run_locked(
         if task is not None:
             loop.add_signal_handler(signal.SIGTERM, task.cancel)
     bar = (
-        ProgressBar("creating runs", stream=out.err, plain=not out.rich)
+        ProgressBar(
+            "creating runs",
+            stream=out.err,
+            plain=not out.rich,
+            rate_status=client.get_rate_limit_status,
+        )
         if options.progress
         else None
     )
