@@ -3,11 +3,13 @@
 """Re-exports :mod:`codegen_async._progress`: the very same objects, shared by both packages."""
 
 from codegen_async._progress import (
+    LimitWatch,
     ProgressBar,
     Tally,
 )
 
 __all__ = [
+    "LimitWatch",
     "ProgressBar",
     "Tally",
 ]
