@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from codegen_async import CodegenConfig, ConfigurationError
 from codegen_async._cache import CacheStats, ResponseCache
 
 
@@ -205,3 +208,16 @@ def test_threads_share_a_locked_cache() -> None:
     assert lookups_per_thread * threads == stats.hits + stats.misses
     assert stats.size <= 8
     assert all(cache.lookup(k, 0.0) == k.encode() for k in list(cache._entries))
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, True, "big", None])
+def test_cache_max_bytes_is_validated(value: object) -> None:
+    """cache_max_bytes must be a positive integer, checked when the config is built."""
+    with pytest.raises(ConfigurationError, match="cache_max_bytes"):
+        CodegenConfig(cache_max_bytes=value)  # type: ignore[arg-type]
+
+
+def test_cache_max_bytes_reaches_the_cache() -> None:
+    """The client's cache holds at most cache_max_bytes (32 MiB unless set)."""
+    assert 32 * 1024 * 1024 == CodegenConfig().cache_max_bytes
+    assert 4096 == CodegenConfig(cache_max_bytes=4096).cache_max_bytes
