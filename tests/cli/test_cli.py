@@ -255,7 +255,8 @@ def test_resume_after_kill_creates_no_duplicate(
 
 
 def test_emulator_command_serves() -> None:
-    """``codegen-client emulator`` serves until SIGTERM, printing its URL."""
+    """``codegen-client emulator`` serves until SIGTERM, printing its URL and the line that
+    points the client at it."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "codegen_async.cli", "emulator", "--port", "0"],
         stdout=subprocess.PIPE,
@@ -266,6 +267,13 @@ def test_emulator_command_serves() -> None:
         assert proc.stdout is not None
         line = proc.stdout.readline()
         assert "listening on http://127.0.0.1:" in line
+        url = line.split()[-1]
+        banner = proc.stdout.readline() + proc.stdout.readline()
+        expected = (
+            f"export CODEGEN_BASE_URL={url} CODEGEN_API_TOKEN=sk-emulator-0000 "
+            "CODEGEN_ORG_ID=323 CODEGEN_TIME_SCALE=1"
+        )
+        assert expected in banner
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=30)
