@@ -25,6 +25,7 @@ from ._bulkargs import (
     list_ids,
     listed,
     positive_int,
+    prepare_config,
     since,
     with_changes,
 )
@@ -176,6 +177,9 @@ class AsyncBulkOperations:
                 job_id = log.previous.job or job_id
             resumed = bool(previous)
             job = job_id_or_new(job_id)
+            if not resumed and not _any_valid(items, job, keys):
+                # Nothing will be sent: no request at all, not even to read the origin.
+                origin, audit = origin or _search_all(), False
             if origin is None:
                 # A resumed job of unknown origin searches every run; a new one reads
                 # where the list stands before its first create.
@@ -436,6 +440,13 @@ def _chain(first: Callable[[Any], None] | Any, second: Any) -> Any:
         second(*args)
 
     return both
+
+
+def _any_valid(items: list[Mapping[str, Any]], job: str, keys: list[str]) -> bool:
+    return any(
+        not isinstance(prepare_config(c, job, k), ValidationError)
+        for c, k in zip(items, keys, strict=True)
+    )
 
 
 def _search_all() -> JobOrigin:
