@@ -30,7 +30,7 @@ class BulkRunner:
         self._results = results
         self._on_result = on_result
         self._on_progress = on_progress
-        self.tally = Tally(total, monotonic(), self._waited())
+        self.tally = Tally(total, monotonic(), self._waited(), client.get_rate_limit_status)
 
     def _waited(self) -> float:
         # The limiter's lifetime total (get_stats() would be reset by reset_stats()).

@@ -99,8 +99,10 @@ class BulkProgress:
     """A snapshot of a running bulk job, passed to ``on_progress`` callbacks.
 
     ``rate`` is items finished per second so far; ``eta`` the seconds left at that rate
-    (``None`` before the first item finishes); ``rate_limit_wait`` the seconds the client
-    spent waiting on its rate limiter since the job started.
+    (``None`` before the first item finishes); ``rate_limit_wait`` the seconds the client's
+    requests spent waiting on its rate limiter since the job started, summed over requests
+    (ten requests waiting 30 s together count 300 s); ``rate_limit_wall_wait`` the wall
+    time during which the job had items left and the limiter no free slot (30 s there).
     """
 
     total: int
@@ -111,6 +113,7 @@ class BulkProgress:
     in_flight: int
     elapsed: float
     rate_limit_wait: float
+    rate_limit_wall_wait: float = 0.0
 
     @property
     def rate(self) -> float:

@@ -28,10 +28,21 @@ __all__ = ["LimitWatch", "ProgressBar", "Tally"]
 
 
 class Tally:
-    """Counts a bulk job's results as they arrive (an item may change status later)."""
+    """Counts a bulk job's results as they arrive (an item may change status later).
 
-    def __init__(self, total: int, started: float, wait_before: float) -> None:
+    Given ``rate_status`` (the client's ``get_rate_limit_status``), each snapshot also
+    carries the wall time the limiter held the job back, sampled at each snapshot.
+    """
+
+    def __init__(
+        self,
+        total: int,
+        started: float,
+        wait_before: float,
+        rate_status: Callable[[], RateLimitStatus] | None = None,
+    ) -> None:
         self._lock = threading.Lock()
+        self._limits = LimitWatch(rate_status, started) if rate_status is not None else None
         self._status: dict[int, str] = {}
         self._counts = {"succeeded": 0, "failed": 0, "unknown": 0, "cancelled": 0}
         self.total = total
@@ -66,15 +77,21 @@ class Tally:
         with self._lock:
             c = dict(self._counts)
             in_flight = self.in_flight
+            done = c["succeeded"] + c["failed"] + c["unknown"]
+            wall_wait = 0.0
+            if self._limits is not None:
+                self._limits.sample(now, self.total - done)
+                wall_wait = self._limits.wall_wait
         return BulkProgress(
             total=self.total,
-            done=c["succeeded"] + c["failed"] + c["unknown"],
+            done=done,
             succeeded=c["succeeded"],
             failed=c["failed"],
             unknown=c["unknown"],
             in_flight=in_flight,
             elapsed=max(0.0, now - self.started),
             rate_limit_wait=max(0.0, wait_now - self.wait_before),
+            rate_limit_wall_wait=wall_wait,
         )
 
 

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 
 from codegen_async._bulktypes import BulkProgress
-from codegen_async._progress import LimitWatch, ProgressBar
+from codegen_async._progress import LimitWatch, ProgressBar, Tally
 from codegen_async._ratestatus import GroupLimitStatus, RateLimitStatus
 
 
@@ -178,3 +178,19 @@ class TestPlainBar:
         asyncio.run(main())
         assert "next slot in 3 s" in stream.getvalue()
         assert {threading.get_ident()} == readers
+
+
+class TestTally:
+    def test_snapshots_carry_the_wall_wait(self) -> None:
+        """Ten items held 50 s by a full window count 50 s of wall wait, not 500."""
+        limiter = Limiter(status(group("create_run", remaining=0, reset_in=50.0)))
+        tally = Tally(20, started=0.0, wait_before=0.0, rate_status=limiter)
+        assert 0.0 == tally.snapshot(0.0, 0.0).rate_limit_wall_wait
+        limiter.now = status(group("create_run", remaining=9, reset_in=0.0, waited=500.0))
+        snap = tally.snapshot(50.0, 500.0)
+        assert (50.0, 500.0) == (snap.rate_limit_wall_wait, snap.rate_limit_wait)
+        assert 50.0 == tally.snapshot(60.0, 500.0).rate_limit_wall_wait
+
+    def test_without_a_limiter(self) -> None:
+        """Without ``rate_status`` the wall wait stays 0.0 (the summed wait is still there)."""
+        assert 0.0 == Tally(1, started=0.0, wait_before=0.0).snapshot(5.0, 3.0).rate_limit_wall_wait
