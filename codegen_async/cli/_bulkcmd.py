@@ -295,7 +295,7 @@ def print_summary(out: Output, s: dict[str, Any]) -> None:
         rows.append(["not sent (interrupted)", s["cancelled"]])
     if s["waited"]:
         for status, n in s["completed_by_status"].items():
-            rows.append([f"finished {status}", n])
+            rows.append([f"finished {status}" if status != "PAUSED" else "paused (need input)", n])
     rows += [
         ["elapsed", f"{s['elapsed_seconds']:.1f} s"],
         ["requests", f"{s['requests']} ({s['retries']} retries, {s['rate_limited_429']} x 429)"],
