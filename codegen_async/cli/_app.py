@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import CodegenError, JobFileError, JobLockedError
+from ..errors import CodegenError, ConfigurationError, JobFileError, JobLockedError
 from ..models import ACTIVE_STATUSES, PAUSED_STATUSES, TERMINAL_STATUSES
 from ._exit import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_TABLE, EXIT_USAGE
 from ._jobfile import InputError
@@ -271,8 +271,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except JobLockedError as exc:
         out.error(str(exc))
         return EXIT_LOCKED
-    except (UsageError, InputError, JobFileError) as exc:
-        out.error(str(exc))
+    except (UsageError, InputError, JobFileError, ConfigurationError) as exc:
+        out.error(str(exc))  # nothing was sent
         return EXIT_USAGE
     except CodegenError as exc:
         out.error(f"{type(exc).__name__}: {exc}")

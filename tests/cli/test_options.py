@@ -101,6 +101,14 @@ class TestGlobalOptions:
         good = cli("whoami", env={**env, "CODEGEN_TIME_SCALE": "0.01"})
         assert 0 == good.returncode, good.stderr
 
+    def test_bad_setting_in_the_environment(self, env: dict[str, str], emu: Emulator) -> None:
+        """A bad CODEGEN_* value is a usage error naming the variable; nothing is sent."""
+        result = cli("whoami", env={**env, "CODEGEN_TIMEOUT": "soon"})
+        assert EXIT_USAGE == result.returncode
+        assert "CODEGEN_TIMEOUT" in result.stderr
+        no_traceback(result)
+        assert 0 == emu.accounting.total("requests")
+
 
 class TestHelp:
     def test_did_you_mean(self) -> None:
