@@ -35,6 +35,7 @@ from ._bulktypes import (
     is_unknown_create_error,
 )
 from ._markers import AsyncMarkerSearch, MarkerFindings
+from ._runs import before_each_send
 from .errors import CodegenError, OutcomeUnknownError, ValidationError
 
 if TYPE_CHECKING:
@@ -121,18 +122,14 @@ class AsyncCreateJob:
             sent = True
             attempts += 1
 
-        try:
-            org, body = self._client._create_body(self._org, **kwargs)
-        except ValidationError as exc:
-            self._set(index, "failed", error=exc)
-            return
         self._runner.tally.begin()
         try:
             error: CodegenError | None = None
             # Bounded: a retry is only for an answer that proves nothing was created.
             for _ in range(self._settings.max_attempts):
                 try:
-                    run = await self._client._send_create(org, body, before_send=before_send)
+                    with before_each_send(before_send):
+                        run = await self._client.create_agent_run(self._org, **kwargs)
                 except CancelledError:
                     if sent:
                         # The request may have reached the server: a resumed job looks it

@@ -17,6 +17,7 @@ from ._bulktypes import (
 from ._ledger import Intent
 from ._markers import AsyncMarkerSearch, MarkerFindings
 from ._redis import CoordinationError
+from ._runs import before_each_send
 from ._shared_results import record_of
 from .errors import CodegenError, LedgerLostError, OutcomeUnknownError, ValidationError
 
@@ -124,7 +125,6 @@ class AsyncItemWorker:
         try:
             if isinstance(prepared, ValidationError):
                 raise prepared
-            org, body = self._client._create_body(self._org, **prepared)
         except ValidationError as exc:
             return BulkResult(index, "failed", None, exc, 0, 0.0, key), 0.0
         started = monotonic()
@@ -143,7 +143,8 @@ class AsyncItemWorker:
         # Bounded: a retry is only for an answer that proves nothing was created.
         for _ in range(self._job.max_attempts):
             try:
-                run = await self._client._send_create(org, body, before_send=before_send)
+                with before_each_send(before_send):
+                    run = await self._client.create_agent_run(self._org, **prepared)
             except _ClaimLost:
                 return None, 0.0
             except (LedgerLostError, CoordinationError):

@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from operator import attrgetter
 from typing import Any
 
@@ -30,7 +32,7 @@ from ._validate import (
 from .errors import DecodeError, ValidationError, WaitTimeoutError
 from .models import AgentRun, AgentRunLog, AgentRunWithLogs, Page
 
-__all__ = ["AgentRunsAPI"]
+__all__ = ["AgentRunsAPI", "before_each_send"]
 
 _RUN = msgspec.json.Decoder(AgentRun)
 _RUN_PAGE = msgspec.json.Decoder(Page[AgentRun])
@@ -57,6 +59,22 @@ def _runs_query(
     }
 
 
+_before_send: ContextVar[Job[None] | None] = ContextVar("codegen_before_send", default=None)
+
+
+@contextlib.contextmanager
+def before_each_send(hook: Job[None]) -> Iterator[None]:
+    """Run ``hook`` before each attempt of the creates made inside this block (in this
+    task or thread), once the attempt's rate-limit slot is taken and just before it may
+    leave. The bulk runners record their intent there; the hook may raise to send nothing.
+    """
+    token = _before_send.set(hook)
+    try:
+        yield
+    finally:
+        _before_send.reset(token)
+
+
 class AgentRunsAPI(BaseClient):
     """Methods for agent runs (mixed into the client)."""
 
@@ -79,23 +97,6 @@ class AgentRunsAPI(BaseClient):
         URIs. The request is never resent after the server may have acted on it: an
         unknown outcome raises :class:`OutcomeUnknownError` instead of risking a duplicate.
         """
-        org, body = self._create_body(
-            org_id, prompt, metadata, images, repo_id=repo_id, model=model, agent_type=agent_type
-        )
-        return self._send_create(org, body, timeout=timeout, max_retries=max_retries)
-
-    def _create_body(
-        self,
-        org_id: int | None,
-        prompt: str | None,
-        metadata: dict[str, Any] | None = None,
-        images: list[str] | None = None,
-        *,
-        repo_id: int | None = None,
-        model: str | None = None,
-        agent_type: str | None = None,
-    ) -> tuple[int, bytes]:
-        """The organization and the encoded body of a create, every argument checked."""
         org = self._org(org_id)
         if metadata is not None and not isinstance(metadata, dict):
             raise ValidationError(f"metadata must be a dict, got {type(metadata).__name__}")
@@ -107,29 +108,17 @@ class AgentRunsAPI(BaseClient):
             model=_optional_str("model", model),
             agent_type=_agent_type(agent_type),
         )
-        return org, encode(body)
-
-    def _send_create(
-        self,
-        org: int,
-        body: bytes,
-        *,
-        timeout: float | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        before_send: Job[None] | None = None,
-    ) -> AgentRun:
-        """Send a checked create; ``before_send`` runs just before each attempt leaves."""
         return self._transport.request(
             "POST",
             f"/v1/organizations/{org}/agent/run",
             _RUN,
             group="create_run",
-            body=body,
+            body=encode(body),
             idempotent=False,
             timeout=timeout,
             max_retries=max_retries,
             invalidates=f"/v1/organizations/{org}/agent/runs",
-            before_send=before_send,
+            before_send=_before_send.get(),
         )
 
     def get_agent_run(

@@ -19,6 +19,7 @@ from ._bulktypes import (
 from ._ledger import Intent
 from ._markers import MarkerFindings, MarkerSearch
 from ._redis import CoordinationError
+from ._runs import before_each_send
 from ._shared_results import record_of
 from .errors import CodegenError, LedgerLostError, OutcomeUnknownError, ValidationError
 
@@ -126,7 +127,6 @@ class ItemWorker:
         try:
             if isinstance(prepared, ValidationError):
                 raise prepared
-            org, body = self._client._create_body(self._org, **prepared)
         except ValidationError as exc:
             return BulkResult(index, "failed", None, exc, 0, 0.0, key), 0.0
         started = monotonic()
@@ -145,7 +145,8 @@ class ItemWorker:
         # Bounded: a retry is only for an answer that proves nothing was created.
         for _ in range(self._job.max_attempts):
             try:
-                run = self._client._send_create(org, body, before_send=before_send)
+                with before_each_send(before_send):
+                    run = self._client.create_agent_run(self._org, **prepared)
             except _ClaimLost:
                 return None, 0.0
             except (LedgerLostError, CoordinationError):
