@@ -209,9 +209,11 @@ class ProgressBar:
         p = dataclasses.replace(self._last, elapsed=self._last.elapsed + now - self._received)
         if self._rich is not None:
             fields = _fields(p, self.limits, limit_eta=self._limit_eta)
+            # In a terminal line of 80 columns the wait replaces the label while it lasts.
+            label = fields["waiting_short"] or self._description
             if self._task is None:
-                self._task = self._rich.add_task(self._description, total=p.total, **fields)
-            self._rich.update(self._task, completed=p.done, **fields)
+                self._task = self._rich.add_task(label, total=p.total, **fields)
+            self._rich.update(self._task, completed=p.done, description=label, **fields)
             return
         if force or now - self._last_line >= self._interval:
             self._last_line = now
@@ -323,9 +325,11 @@ def _fields(p: BulkProgress, limits: LimitWatch | None, *, limit_eta: bool) -> d
     unknown = f" [yellow]{p.unknown} unknown[/]" if p.unknown else ""
     waiting = _waiting(p, limits)
     waited = _waited(p, limits)
-    line = f"[red]{p.failed} failed[/]{unknown} {p.rate:.1f}/s ETA {eta} [dim]{waited}[/]"
-    if waiting:
-        line += f" [yellow]{waiting}[/]"
+    short = "limiter " + (
+        _seconds(limits.wall_wait) if limits is not None else f"{p.rate_limit_wait:.0f}s summed"
+    )
+    line = f"[red]{p.failed} failed[/]{unknown} {p.rate:.1f}/s ETA {eta} [dim]{short}[/]"
+    next_slot = limits.next_slot if limits is not None and waiting else None
     return {
         "failed": p.failed,
         "unknown": p.unknown,
@@ -333,6 +337,13 @@ def _fields(p: BulkProgress, limits: LimitWatch | None, *, limit_eta: bool) -> d
         "eta": eta,
         "waited": waited,
         "waiting": waiting,
+        "waiting_short": (
+            ""
+            if not waiting
+            else "[yellow]rate limit[/]"
+            if next_slot is None
+            else f"[yellow]rate limit: next slot {_seconds(next_slot)}[/]"
+        ),
         "line": line,
     }
 
