@@ -194,3 +194,26 @@ class TestTally:
     def test_without_a_limiter(self) -> None:
         """Without ``rate_status`` the wall wait stays 0.0 (the summed wait is still there)."""
         assert 0.0 == Tally(1, started=0.0, wait_before=0.0).snapshot(5.0, 3.0).rate_limit_wall_wait
+
+
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal, so the bar draws with rich."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+class TestRichBar:
+    def test_label_shows_the_next_slot(self) -> None:
+        """In a terminal the waiting bar's label names the next slot (short, to fit 80
+        columns) and the line keeps the limit's ETA."""
+        stream = Terminal()
+        limiter = Limiter(status(group("create_run", remaining=0, reset_in=12.0)))
+        bar = ProgressBar("creating runs", stream=stream, rate_status=limiter, tick=0.01)
+        try:
+            assert not bar.plain
+            bar(progress(60, elapsed=10.0))
+            assert wait_until(lambda: "rate limit: next slot 12s" in stream.getvalue())
+        finally:
+            bar.close()
+        assert "ETA 3m12s" in stream.getvalue()
