@@ -44,6 +44,8 @@ FAULTS = FaultConfig(
     error_statuses=(500, 502, 503),
     drop_before_rate=0.03,
     drop_after_rate=0.02,
+    late_rate=0.01,
+    late_delay=1.0,
     malformed_rate=0.01,
     burst_429_rate=0.005,
     burst_429_length=5,
@@ -51,7 +53,10 @@ FAULTS = FaultConfig(
     spike_latency=0.05,
     latency_jitter=0.002,
 )
-"""The issue's fault mix, applied to every endpoint (creates, lists and gets alike)."""
+"""The fault mix, applied to every endpoint (creates, lists and gets alike)."""
+
+GRACE = 3.0
+"""The runner's grace period: longer than ``late_delay``, so late creates are found."""
 
 
 def prompt_for(index: int) -> str:
@@ -170,7 +175,7 @@ async def soak(
     stats: dict[str, Any] = {}
     async with AsyncCodegenClient(config) as client:
         started = time.perf_counter()
-        bulk = client.bulk_operations(max_concurrent=concurrency)
+        bulk = client.bulk_operations(max_concurrent=concurrency, reconcile_grace=GRACE)
         try:
             results = await bulk.create_agent_runs(org_id, configs)
         except CodegenError as exc:
@@ -178,6 +183,14 @@ async def soak(
             results = bulk.results
             stats["job_error"] = describe_error(exc)[:160]
         stats["create_seconds"] = round(time.perf_counter() - started, 2)
+        if bulk.audit is not None:
+            audit = bulk.audit
+            stats["audit"] = {
+                "complete": audit.complete,
+                "created_once": len(audit.created_once),
+                "duplicated": len(audit.duplicated),
+                "never_created": len(audit.never_created),
+            }
         if wait:
             ids = [r.data.id for r in results if r.success and r.data is not None]
             started = time.perf_counter()
@@ -222,6 +235,17 @@ def run(
         stats["emulator_requests"] = emulator.accounting.total("requests")
         stats["emulator_faults"] = emulator.accounting.total("faults")
         creates = list(emulator.accounting.creates)
+    per_input = Counter(r.prompt for r in creates if r.created and r.prompt is not None)
+    if "audit" in stats:
+        # The summary comes from the job's audit: it must say what the server holds.
+        audit = stats["audit"]
+        stats["audit_agrees_with_emulator"] = audit["complete"] and (
+            audit["created_once"],
+            audit["duplicated"],
+        ) == (
+            sum(1 for n in per_input.values() if n == 1),
+            sum(1 for n in per_input.values() if n > 1),
+        )
     return reconcile(results, creates), stats
 
 
@@ -267,7 +291,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {name:<{width}}  {value}")
         for name, value in stats.items():
             print(f"  {name:<{width}}  {value}")
-    bad = table.duplicates or table.lost or table.failed_but_created or "job_error" in stats
+    bad = (
+        table.duplicates
+        or table.lost
+        or table.failed_but_created
+        or "job_error" in stats
+        or stats.get("audit_agrees_with_emulator") is False
+    )
     return 1 if bad else 0
 
 

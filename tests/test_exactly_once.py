@@ -176,3 +176,22 @@ async def test_a_late_resume_finds_in_flight_creates_past_other_runs(
     made = created_prompts(emulator)
     assert dict.fromkeys(prompts, 1) == {p: made[p] for p in prompts}
     assert resumed.audit is not None and resumed.audit.ok
+
+
+async def test_the_emulators_late_fault_is_found_within_the_grace_period(
+    codegen_emulator_factory: Callable[..., Emulator],
+) -> None:
+    """The emulator's own ``late`` fault (closed at once, acted on a second later): every
+    create ends reconciled with exactly one run, and the audit agrees."""
+    from codegen_async.emulator import FaultConfig
+
+    faults = FaultConfig(late_rate=1.0, late_delay=1.0, endpoints=frozenset({"create_agent_run"}))
+    emulator = codegen_emulator_factory(time_scale=0.01, rate_limits="off", faults=faults)
+    prompts = [f"emulated late {i}" for i in range(6)]
+    async with _client(emulator.url, emulator, timeout=5.0) as client:
+        bulk = client.bulk_operations(reconcile_grace=3.0)
+        results = await bulk.create_agent_runs(None, [{"prompt": p} for p in prompts])
+    assert ["reconciled"] * 6 == [r.status for r in results]
+    assert dict.fromkeys(prompts, 1) == dict(created_prompts(emulator))
+    assert {"late"} == {r.fault for r in emulator.accounting.creates}
+    assert bulk.audit is not None and bulk.audit.ok

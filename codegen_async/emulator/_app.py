@@ -106,6 +106,8 @@ class _Endpoint:
             wait = self.limiter.hit(token, self.group)
             if wait is not None:
                 return self.rate_limited(token, wait, None)
+        if kind == "late":
+            return await self.act_late(request, token, user)
         reply = await self.handler(self.ctx, request, user)
         if reply.run_id is not None:
             self.count(token, "runs_created")
@@ -114,6 +116,23 @@ class _Endpoint:
         self.record(token, reply.status, None, reply.run_id)
         self.count(token, f"status_{reply.status}")
         return _json(reply.status, reply.body)
+
+    async def act_late(self, request: web.Request, token: str, user: Any) -> web.StreamResponse:
+        """Close the connection now; act on the request ``late_delay`` seconds later."""
+        await request.read()  # kept by the request for the handler, after the connection
+        faults = self.ctx.faults
+        assert faults is not None
+        delay = faults.config.late_delay
+
+        async def later() -> None:
+            await asyncio.sleep(delay)
+            reply = await self.handler(self.ctx, request, user)
+            if reply.run_id is not None:
+                self.count(token, "runs_created")
+            self.record(token, None, "late", reply.run_id)
+
+        self.ctx.act_later(later())
+        return abort(request)
 
     async def inject_before(
         self, request: web.Request, token: str, decision: Decision
@@ -307,4 +326,9 @@ def make_app(ctx: Context) -> web.Application:
         app.router.add_route(op.method, op.path, _Endpoint(ctx, op).handle, name=op.name)
     if ctx.config.admin_endpoints:
         app.router.add_routes(_admin_routes(ctx))
+
+    async def stop_late(app: web.Application) -> None:
+        await ctx.stop_late()
+
+    app.on_shutdown.append(stop_late)
     return app

@@ -50,6 +50,9 @@ class FaultConfig:
         error_statuses: The statuses ``error_rate`` draws from.
         drop_before_rate: Fraction whose connection is closed without acting or answering.
         drop_after_rate: Fraction that are acted on, then closed without an answer.
+        late_rate: Fraction closed at once without an answer and acted on ``late_delay``
+            seconds later: a loaded server that acts after the client gave up.
+        late_delay: Seconds (wall time) before a ``late`` request is acted on.
         malformed_rate: Fraction acted on, then answered 200 with truncated or invalid JSON.
         slow_body_rate: Fraction acted on, then answered with a body trickled out slowly.
         slow_body_delay: Seconds (wall time) spent trickling a slow body.
@@ -66,6 +69,8 @@ class FaultConfig:
     error_statuses: tuple[int, ...] = (500, 502, 503)
     drop_before_rate: float = 0.0
     drop_after_rate: float = 0.0
+    late_rate: float = 0.0
+    late_delay: float = 2.0
     malformed_rate: float = 0.0
     slow_body_rate: float = 0.0
     slow_body_delay: float = 0.5
@@ -78,6 +83,7 @@ class FaultConfig:
             self.error_rate,
             self.drop_before_rate,
             self.drop_after_rate,
+            self.late_rate,
             self.malformed_rate,
             self.slow_body_rate,
             self.burst_429_rate,
@@ -99,6 +105,7 @@ class FaultConfig:
             or self.error_rate
             or self.drop_before_rate
             or self.drop_after_rate
+            or self.late_rate
             or self.malformed_rate
             or self.slow_body_rate
             or self.burst_429_rate

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import asyncio
+from collections.abc import Coroutine
+from typing import Any, NamedTuple
 
 from ._accounting import Accounting
 from ._clock import Clock
@@ -44,3 +46,17 @@ class Context:
             else None
         )
         self.accounting = Accounting()
+        self.late: set[asyncio.Task[None]] = set()  # requests a "late" fault acts on later
+
+    def act_later(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` in the background; cancelled when the emulator stops."""
+        task = asyncio.ensure_future(work)
+        self.late.add(task)
+        task.add_done_callback(self.late.discard)
+
+    async def stop_late(self) -> None:
+        """Cancel the work still waiting to act late (the emulator is stopping)."""
+        tasks, self.late = list(self.late), set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -31,7 +31,7 @@ class Decision:
     """The faults drawn for one request."""
 
     kind: str | None
-    """``drop_before``, ``error``, ``burst_429``, ``drop_after``, ``malformed``,
+    """``drop_before``, ``error``, ``burst_429``, ``drop_after``, ``late``, ``malformed``,
     ``slow_body`` or ``None``."""
     delay: float
     """Wall seconds of added latency."""
@@ -59,6 +59,7 @@ class FaultInjector:
             (c.error_rate, "error"),
             (c.burst_429_rate, "burst_429"),
             (c.drop_after_rate, "drop_after"),
+            (c.late_rate, "late"),
             (c.malformed_rate, "malformed"),
             (c.slow_body_rate, "slow_body"),
         ):

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import pytest
 
-from benchmarks.soak import FAULTS, client_config, prompt_for, reconcile
+from benchmarks.soak import FAULTS, GRACE, client_config, prompt_for, reconcile
 from codegen_sync import CodegenClient, DecodeError, OutcomeUnknownError
 from codegen_sync.emulator import Emulator, FaultConfig
 
@@ -35,16 +35,20 @@ def test_bulk_job_under_faults_loses_and_duplicates_nothing(
     emulator = codegen_emulator_factory(time_scale=TIME_SCALE, faults=FAULTS, seed=11)
     configs = [{"prompt": prompt_for(i)} for i in range(500)]
     with _client(emulator) as client:
-        results = client.bulk_create_agent_runs(None, configs, 100)
+        bulk = client.bulk_operations(max_concurrent=100, reconcile_grace=GRACE)
+        results = bulk.create_agent_runs(None, configs)
         ids = [r.data.id for r in results if r.success and r.data is not None]
         final = client.wait_for_all(None, ids, timeout=120.0)
     table = reconcile(results, list(emulator.accounting.creates))
     assert (0, 0, 0) == (table.duplicates, table.lost, table.failed_but_created)
+    # The audit, which makes the summary, says what the emulator holds.
+    assert bulk.audit is not None and bulk.audit.ok
+    assert table.runs_created == len(bulk.audit.created_once)
     assert 500 == table.inputs
     assert table.runs_created == len(ids) == 500 - table.reported_failed - table.reported_unknown
     assert all(r.error is not None for r in results if not r.success)
     # The faults did happen, including the ones that leave the outcome unknown.
-    for fault in ("error", "drop_before", "drop_after"):
+    for fault in ("error", "drop_before", "drop_after", "late"):
         assert table.create_faults.get(fault, 0) > 0, table.create_faults
     assert table.reported_reconciled > 0
     assert all(run.is_terminal or run.is_paused for run in final.values())
