@@ -34,6 +34,7 @@ bench: $(VENV)/.installed
 
 soak: $(VENV)/.installed
 	$(PY) -m benchmarks.soak
+	$(PY) -m benchmarks.soak_shared
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .coverage
