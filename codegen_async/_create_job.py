@@ -35,13 +35,58 @@ from ._bulktypes import (
     is_unknown_create_error,
 )
 from ._markers import AsyncMarkerSearch, MarkerFindings
+from ._redis import CoordinationError
 from ._runs import before_each_send
-from .errors import CodegenError, OutcomeUnknownError, ValidationError
+from .errors import CodegenError, OutcomeUnknownError, RateLimitError, ValidationError
+from .models import AgentRun
 
 if TYPE_CHECKING:
     from ._client import AsyncCodegenClient
 
-__all__ = ["AsyncCreateJob", "CreateSettings"]
+__all__ = ["AsyncCreateJob", "CreateSettings", "send_create"]
+
+_SLOT_WAITS = 10_000  # waits for a rate-limit slot, each at most _SLOT_PAUSE
+_SLOT_PAUSE = 60.0
+
+
+async def send_create(
+    client: AsyncCodegenClient,
+    org: int,
+    kwargs: Mapping[str, Any],
+    before_send: Job[None],
+    *,
+    max_attempts: int,
+    sends: Callable[[], int],
+) -> AgentRun:
+    """Create one run, sending at most ``max_attempts`` times, and only again after an
+    answer that proves nothing was created (429, 503, refused); raises the last error.
+
+    ``before_send`` runs before each send and counts it (``sends`` reads the count). A
+    call that gave up waiting for its rate-limit slot never left: it waits for the slot
+    again without using up an attempt, since pacing a long job is the limiter's work.
+    Losing the coordination server (``CoordinationError``) is never retried here.
+    """
+    error: CodegenError | None = None
+    for _ in range(max_attempts + _SLOT_WAITS):
+        before = sends()
+        try:
+            with before_each_send(before_send):
+                return await client.create_agent_run(org, **kwargs)
+        except CoordinationError:
+            raise
+        except RateLimitError as exc:
+            error = exc
+            if sends() == before:
+                await sleep(min(max(exc.retry_after or 0.0, 0.01), _SLOT_PAUSE))
+                continue
+        except CodegenError as exc:
+            error = exc
+            if not is_retryable_create_error(exc):
+                raise
+        if sends() >= max_attempts:
+            break
+    assert error is not None
+    raise error
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,36 +169,30 @@ class AsyncCreateJob:
 
         self._runner.tally.begin()
         try:
-            error: CodegenError | None = None
-            # Bounded: a retry is only for an answer that proves nothing was created.
-            for _ in range(self._settings.max_attempts):
-                try:
-                    with before_each_send(before_send):
-                        run = await self._client.create_agent_run(self._org, **kwargs)
-                except CancelledError:
-                    if sent:
-                        # The request may have reached the server: a resumed job looks it
-                        # up before creating it again. Never sent: stays "cancelled".
-                        unknown = OutcomeUnknownError("cancelled while the create was in flight")
-                        self._set(
-                            index,
-                            "unknown",
-                            None,
-                            unknown,
-                            attempts=attempts,
-                            elapsed=since(started),
-                        )
-                    raise
-                except CodegenError as exc:
-                    error = exc
-                    if not is_retryable_create_error(exc):
-                        break
-                else:
-                    self._set(index, "created", run, attempts=attempts, elapsed=since(started))
-                    return
-            assert error is not None
-            status: BulkStatus = "unknown" if is_unknown_create_error(error) else "failed"
-            self._set(index, status, None, error, attempts=attempts, elapsed=since(started))
+            first = attempts
+            try:
+                run = await send_create(
+                    self._client,
+                    self._org,
+                    kwargs,
+                    before_send,
+                    max_attempts=self._settings.max_attempts,
+                    sends=lambda: attempts - first,
+                )
+            except CancelledError:
+                if sent:
+                    # The request may have reached the server: a resumed job looks it up
+                    # before creating it again. Never sent: stays "cancelled".
+                    unknown = OutcomeUnknownError("cancelled while the create was in flight")
+                    self._set(
+                        index, "unknown", None, unknown, attempts=attempts, elapsed=since(started)
+                    )
+                raise
+            except CodegenError as error:
+                status: BulkStatus = "unknown" if is_unknown_create_error(error) else "failed"
+                self._set(index, status, None, error, attempts=attempts, elapsed=since(started))
+            else:
+                self._set(index, "created", run, attempts=attempts, elapsed=since(started))
         finally:
             self._runner.tally.end()
 

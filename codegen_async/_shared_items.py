@@ -11,13 +11,12 @@ from ._bulktypes import (
     BulkResult,
     BulkStatus,
     config_key,
-    is_retryable_create_error,
     is_unknown_create_error,
 )
+from ._create_job import send_create
 from ._ledger import Intent
 from ._markers import AsyncMarkerSearch, MarkerFindings
 from ._redis import CoordinationError
-from ._runs import before_each_send
 from ._shared_results import record_of
 from .errors import CodegenError, LedgerLostError, OutcomeUnknownError, ValidationError
 
@@ -139,25 +138,23 @@ class AsyncItemWorker:
             sent_at = at
             attempts += 1
 
-        error: CodegenError | None = None
-        # Bounded: a retry is only for an answer that proves nothing was created.
-        for _ in range(self._job.max_attempts):
-            try:
-                with before_each_send(before_send):
-                    run = await self._client.create_agent_run(self._org, **prepared)
-            except _ClaimLost:
-                return None, 0.0
-            except (LedgerLostError, CoordinationError):
-                raise  # the job cannot go on without its ledger
-            except CodegenError as exc:
-                error = exc
-                if not is_retryable_create_error(exc):
-                    break
-            else:
-                return BulkResult(index, "created", run, None, attempts, since(started), key), 0.0
-        assert error is not None
-        status: BulkStatus = "unknown" if is_unknown_create_error(error) else "failed"
-        return BulkResult(index, status, None, error, attempts, since(started), key), sent_at
+        try:
+            run = await send_create(
+                self._client,
+                self._org,
+                prepared,
+                before_send,
+                max_attempts=self._job.max_attempts,
+                sends=lambda: attempts,
+            )
+        except _ClaimLost:
+            return None, 0.0
+        except (LedgerLostError, CoordinationError):
+            raise  # the job cannot go on without its ledger
+        except CodegenError as error:
+            status: BulkStatus = "unknown" if is_unknown_create_error(error) else "failed"
+            return BulkResult(index, status, None, error, attempts, since(started), key), sent_at
+        return BulkResult(index, "created", run, None, attempts, since(started), key), 0.0
 
     async def _settle(self, result: BulkResult) -> None:
         """Record an item's outcome (the first record stands) and let its claim go."""

@@ -87,6 +87,12 @@ class LateProxy:
             await runner.cleanup()
 
 
+def _lines_with(results_file: str, status: str) -> int:
+    path = Path(results_file)
+    text = path.read_text() if path.exists() else ""
+    return text.count(f'"status":"{status}"')
+
+
 def created_prompts(emulator: Emulator) -> Counter[str]:
     return Counter(r.prompt for r in emulator.accounting.creates if r.created and r.prompt)
 
@@ -157,8 +163,9 @@ async def test_a_late_resume_finds_in_flight_creates_past_other_runs(
         task = asyncio.ensure_future(
             bulk.create_agent_runs(None, configs, results_file=results_file)
         )
-        for _ in range(200):
-            if proxy.creates_received >= 10:
+        for _ in range(500):
+            # Every create sent, and the three quick answers written down.
+            if proxy.creates_received >= 10 and _lines_with(results_file, "created") == 3:
                 break
             await asyncio.sleep(0.02)
         task.cancel()
@@ -195,3 +202,39 @@ async def test_the_emulators_late_fault_is_found_within_the_grace_period(
     assert dict.fromkeys(prompts, 1) == dict(created_prompts(emulator))
     assert {"late"} == {r.fault for r in emulator.accounting.creates}
     assert bulk.audit is not None and bulk.audit.ok
+
+
+async def test_items_only_waiting_for_a_rate_limit_slot_end_cancelled_not_unknown(
+    codegen_emulator_factory: Callable[..., Emulator], tmp_path: Path
+) -> None:
+    """Interrupted while items wait for the create limit: they were never sent, so they
+    end "cancelled" (no lookup needed), and the results file holds no intent for them."""
+    emulator = codegen_emulator_factory(time_scale=0.01, rate_limits="off")
+    config = ConfigPresets.testing(
+        base_url=emulator.url,
+        api_token=emulator.token,
+        org_id=emulator.org_id,
+        rate_limits={"create_run": (1, 60.0)},
+        rate_limit_strategy="sliding_window",
+    )
+    results_file = tmp_path / "job.jsonl"
+    async with AsyncCodegenClient(config) as client:
+        bulk = client.bulk_operations(max_concurrent=5)
+        configs = [{"prompt": f"waiting {i}"} for i in range(5)]
+        task = asyncio.ensure_future(
+            bulk.create_agent_runs(None, configs, results_file=str(results_file))
+        )
+        for _ in range(500):
+            if sum(r.created for r in emulator.accounting.creates):
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)  # the other four are waiting for the limiter
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert ["created"] + ["cancelled"] * 4 == [r.status for r in bulk.results]
+    assert 1 == len(emulator.accounting.creates)
+    import json
+
+    lines = [json.loads(x) for x in results_file.read_text().splitlines()[1:]]
+    assert [0] == [x["index"] for x in lines if x["status"] in ("sending", "created")]
