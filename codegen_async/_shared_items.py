@@ -30,6 +30,9 @@ class _ClaimLost(Exception):
     """Raised from the fence: this worker's claim lapsed, so it must not send."""
 
 
+_ROUNDS = 8  # resends of one item proven absent, as the single-process runner
+
+
 class ItemPass:
     """What one pass over the items found: items to look up (key -> index and the
     intent's server time) and items to try again (held by others, or given up)."""
@@ -169,7 +172,40 @@ class AsyncItemWorker:
         self, lookup: dict[str, tuple[int, float]], found: ItemPass, concurrency: int
     ) -> None:
         """Find the runs of items sent before; send again only those proven absent
-        (complete searches before and ``grace`` seconds after their last intent)."""
+        (complete searches before and ``grace`` seconds after their last intent), for
+        at most ``_ROUNDS`` rounds; what stays unproven is recorded ``"unknown"``."""
+        for round_no in range(_ROUNDS + 1):
+            if not lookup:
+                return
+            missing = await self._proven_absent(lookup)
+            if not missing:
+                return
+            if round_no == _ROUNDS:
+                why = f"outcome unknown: absent after {round_no} resends; not sent again"
+                await self._record_unknown(missing, why)
+                return
+            lookup = {}
+
+            def again(index: int, lookup: dict[str, tuple[int, float]] = lookup) -> Job[None]:
+                async def job() -> None:
+                    result, sent_at = await self._create(index)
+                    if result is None:
+                        await self._job.let_go(self._keys[index])
+                        found.again.append(index)
+                    elif result.status == "unknown":
+                        lookup[self._keys[index]] = (index, sent_at)  # the next round
+                    else:
+                        await self._settle(result)
+
+                return job
+
+            await gather_bounded([again(i) for i, _ in missing.values()], concurrency)
+
+    async def _proven_absent(
+        self, lookup: dict[str, tuple[int, float]]
+    ) -> dict[str, tuple[int, float]]:
+        """Settle the items whose runs exist; return those proven absent (an incomplete
+        search proves nothing: its items are recorded unknown unless resend_unknown)."""
         findings = await self._search.find(lookup.keys())
         missing = await self._settle_found(lookup, findings)
         if missing and (findings.complete or self._job.resend_unknown):
@@ -179,27 +215,17 @@ class AsyncItemWorker:
                 await sleep(min(left, self._job.reconcile_grace))
             findings = await self._search.find(missing.keys())
             missing = await self._settle_found(missing, findings)
-        if not missing:
-            return
-        if not (findings.complete or self._job.resend_unknown):
-            why = f"outcome unknown: could not search the runs: {findings.reason}"
-            for key, (index, _) in missing.items():
-                error = OutcomeUnknownError(why)
-                await self._settle(BulkResult(index, "unknown", None, error, 0, 0.0, key))
-            return
+        if missing and not (findings.complete or self._job.resend_unknown):
+            await self._record_unknown(
+                missing, f"outcome unknown: could not search the runs: {findings.reason}"
+            )
+            return {}
+        return missing
 
-        def again(index: int) -> Job[None]:
-            async def job() -> None:
-                result, _ = await self._create(index)
-                if result is None:
-                    await self._job.let_go(self._keys[index])
-                    found.again.append(index)
-                else:  # unknown again: recorded so, never sent a third time blindly
-                    await self._settle(result)
-
-            return job
-
-        await gather_bounded([again(i) for i, _ in missing.values()], concurrency)
+    async def _record_unknown(self, items: dict[str, tuple[int, float]], why: str) -> None:
+        for key, (index, _) in items.items():
+            error = OutcomeUnknownError(why)
+            await self._settle(BulkResult(index, "unknown", None, error, 0, 0.0, key))
 
     async def _settle_found(
         self, lookup: dict[str, tuple[int, float]], findings: MarkerFindings

@@ -92,9 +92,14 @@ class TestTLSSettings:
             monkeypatch.setenv(name, value)
         client = codegen_sync.CodegenClient(api_token=SECRET, base_url="https://api.codegen.com")
         try:
-            pool, _ = client._transport._http._pool_for("https://api.codegen.com/v1/users/me")
-            assert "CERT_REQUIRED" == pool.cert_reqs
-            assert pool.assert_hostname is not False
+            url = "https://api.codegen.com/v1/users/me"
+            # The API's own pool, and the one-off pool of a redirect hop to another host.
+            for anonymous in (False, True):
+                pool, _ = client._transport._http._pool_for(url, anonymous)
+                assert "CERT_REQUIRED" == pool.cert_reqs
+                assert pool.assert_hostname is not False
+                if anonymous:
+                    pool.close()
         finally:
             client.close()
 
