@@ -231,7 +231,11 @@ class AsyncBulkOperations:
             on_result = _chain(log.result, on_result)
             on_send = _chain(log.sending, on_send)
         results: list[BulkResult | None] = [None] * len(items)
-        bar = ProgressBar("creating runs") if progress else None
+        bar = (
+            ProgressBar("creating runs", rate_status=self._client.get_rate_limit_status)
+            if progress
+            else None
+        )
         runner = BulkRunner(
             self._client, len(items), results, on_result, chain_progress(on_progress, bar)
         )

@@ -143,6 +143,8 @@ async def _run_locked(
             loop.remove_signal_handler(signal.SIGTERM)
     summary = summarize(client, results, finals, monotonic() - started, options)
     summary["audit"] = bulk_ops.audit.dict() if bulk_ops.audit is not None else None
+    if bar is not None and bar.limits is not None:
+        summary["rate_limit_wall_wait_seconds"] = round(bar.limits.wall_wait, 2)
     summary["interrupted"] = interrupted
     summary["wait_timed_out"] = timed_out
     summary["output"] = options.output
@@ -299,7 +301,7 @@ def print_summary(out: Output, s: dict[str, Any]) -> None:
     rows += [
         ["elapsed", f"{s['elapsed_seconds']:.1f} s"],
         ["requests", f"{s['requests']} ({s['retries']} retries, {s['rate_limited_429']} x 429)"],
-        ["rate-limit wait", f"{s['rate_limit_wait_seconds']:.1f} s (summed over requests)"],
+        ["rate-limit wait", _limit_wait(s)],
         ["latency p50 / p95", f"{s['latency_p50_ms']:.0f} ms / {s['latency_p95_ms']:.0f} ms"],
         ["results file", s["output"]],
     ]
@@ -322,3 +324,10 @@ def _audit_rows(audit: dict[str, Any] | None) -> list[list[Any]]:
     for index, ids in list(audit["duplicated"].items())[:20]:
         rows.append([f"  input {index} duplicated", "runs " + ", ".join(map(str, ids))])
     return rows
+
+
+def _limit_wait(s: dict[str, Any]) -> str:
+    """Wall time items spent waiting for the limiter, when the bar watched it."""
+    summed = f"{s['rate_limit_wait_seconds']:.1f} s summed over requests"
+    wall = s.get("rate_limit_wall_wait_seconds")
+    return summed if wall is None else f"{wall:.1f} s of wall time ({summed})"
