@@ -16,14 +16,11 @@ no input lost, every unknown reported with its cause. Exit status 1 otherwise.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,28 +48,6 @@ def _faults_arg() -> str:
     return text + ",error_statuses=" + "|".join(map(str, FAULTS.error_statuses))
 
 
-@contextlib.contextmanager
-def _emulator(time_scale: float, faults: str) -> Iterator[str]:
-    port = free_port()
-    command = [sys.executable, "-m", "codegen_async.emulator", "--port", str(port), "--admin"]
-    command += ["--time-scale", str(time_scale), "--run-duration", "5,60", "--faults", faults]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=h._env())
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline().decode()
-        if "listening" not in line:
-            _, err = proc.communicate(timeout=10)
-            raise RuntimeError(f"the emulator did not start: {line!r} {err.decode()[-500:]}")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:  # pragma: no cover - a stuck emulator
-            proc.kill()
-            proc.communicate(timeout=10)
-
-
 def _created(url: str) -> int:
     return sum(1 for c in h.accounting(url)["creates"] if c["created"])
 
@@ -82,7 +57,10 @@ def run(*, items: int, workers: int, time_scale: float, restart_at: float) -> di
     job_id = f"soak-shared-{int(time.time())}"
     configs = h.prompts(items, "shared soak")
     report: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory() as aof, _emulator(time_scale, _faults_arg()) as url:
+    with (
+        tempfile.TemporaryDirectory() as aof,
+        h.emulator_process(time_scale, port=free_port(), faults=_faults_arg()) as url,
+    ):
         redis = RedisServer(aof_dir=Path(aof)).start()
         try:
             config = worker_config(url, redis.url, time_scale)
@@ -119,9 +97,10 @@ def run(*, items: int, workers: int, time_scale: float, restart_at: float) -> di
     report.update(h.check_job(snap, results, items, job_id))
     per_input = Counter(c["prompt"] for c in snap["creates"] if c["created"])
     report["create_faults"] = dict(Counter(c["fault"] or "none" for c in snap["creates"]))
-    report["unknown_causes"] = dict(
-        Counter(str(r.error).split(" (", 1)[0][:80] for r in results if r.status == "unknown")
-    )
+    for status in ("unknown", "failed"):
+        report[f"{status}_causes"] = dict(
+            Counter(str(r.error).split(" (", 1)[0][:80] for r in results if r.status == status)
+        )
     report["unknown_without_cause"] = sum(
         1 for r in results if r.status == "unknown" and r.error is None
     )

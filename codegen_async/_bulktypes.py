@@ -32,6 +32,7 @@ __all__ = [
     "BulkResult",
     "BulkStatus",
     "JobOrigin",
+    "audited",
     "config_key",
     "created_at_utc",
     "describe_error",
@@ -325,3 +326,20 @@ class BulkAudit:
         wanted = set(keys)
         runs = {k: tuple(sorted(v, key=lambda r: r.id)) for k, v in found.items() if k in wanted}
         return cls(job_id, tuple(keys), runs, complete, reason)
+
+
+def audited(result: BulkResult, audit: BulkAudit) -> BulkResult:
+    """``result`` corrected from what the server holds: an input found after all is
+    ``"reconciled"``; further runs of an input are listed in ``duplicates``."""
+    runs = audit.runs_of(result.index)
+    if not runs:
+        return result
+    changes: dict[str, Any] = {}
+    if result.status in ("unknown", "failed", "cancelled"):
+        # Found after all (a server that acted late): it exists, once or more.
+        changes.update(status="reconciled", data=runs[0], error=None)
+    kept = changes.get("data", result.data)
+    extra = tuple(r.id for r in runs if kept is None or r.id != kept.id)
+    if extra != result.duplicates:
+        changes["duplicates"] = extra
+    return dataclasses.replace(result, **changes) if changes else result

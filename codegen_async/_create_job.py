@@ -31,6 +31,7 @@ from ._bulktypes import (
     BulkResult,
     BulkStatus,
     JobOrigin,
+    audited,
     is_retryable_create_error,
     is_unknown_create_error,
 )
@@ -283,18 +284,5 @@ class AsyncCreateJob:
     def _apply(self, audit: BulkAudit) -> None:
         """Correct each result from what the server holds."""
         for result in self._runner.current():
-            if result is None:
-                continue
-            runs = audit.runs_of(result.index)
-            if not runs:
-                continue
-            changes: dict[str, Any] = {}
-            if result.status in ("unknown", "failed", "cancelled"):
-                # Found after all (a server that acted late): it exists, once or more.
-                changes.update(status="reconciled", data=runs[0], error=None)
-            kept = changes.get("data", result.data)
-            extra = tuple(r.id for r in runs if kept is None or r.id != kept.id)
-            if extra != result.duplicates:
-                changes["duplicates"] = extra
-            if changes:
-                self._runner.set(with_changes(result, **changes))
+            if result is not None and (corrected := audited(result, audit)) is not result:
+                self._runner.set(corrected)

@@ -7,13 +7,12 @@ by the second, as the single-process runner's are.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
 
-from ._bulktypes import BulkAudit, BulkResult, config_key, describe_error
+from ._bulktypes import BulkAudit, BulkResult, audited, config_key, describe_error
 from .errors import CodegenError, OutcomeUnknownError
 from .models import AgentRun
 
@@ -58,23 +57,8 @@ def from_ledger(
 
 
 def apply_audit(results: Sequence[BulkResult], audit: BulkAudit) -> list[BulkResult]:
-    """``results`` corrected from what the server holds: an input found after all is
-    ``"reconciled"``; further runs of an input are listed in ``duplicates``."""
-    out = []
-    for result in results:
-        runs = audit.runs_of(result.index)
-        if not runs:
-            out.append(result)
-            continue
-        changes: dict[str, Any] = {}
-        if result.status in ("unknown", "failed", "cancelled"):
-            changes.update(status="reconciled", data=runs[0], error=None)
-        kept = changes.get("data", result.data)
-        extra = tuple(r.id for r in runs if kept is None or r.id != kept.id)
-        if extra != result.duplicates:
-            changes["duplicates"] = extra
-        out.append(dataclasses.replace(result, **changes) if changes else result)
-    return out
+    """``results`` corrected from what the server holds (see :func:`audited`)."""
+    return [audited(r, audit) for r in results]
 
 
 def _run(raw: Any) -> AgentRun | None:

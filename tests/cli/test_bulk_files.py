@@ -5,28 +5,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from codegen_async.cli._exit import EXIT_OK, EXIT_USAGE
 from codegen_async.emulator import Emulator
-from tests.cli._support import TOKEN, cli, no_traceback
-
-
-@pytest.fixture
-def emu(codegen_emulator_factory: Callable[..., Emulator]) -> Emulator:
-    return codegen_emulator_factory(time_scale=0.01, rate_limits="off", tokens={TOKEN: 1})
-
-
-@pytest.fixture
-def env(emu: Emulator) -> dict[str, str]:
-    return {
-        "CODEGEN_API_TOKEN": TOKEN,
-        "CODEGEN_BASE_URL": emu.url,
-        "CODEGEN_ORG_ID": str(emu.org_id),
-    }
+from tests.cli._support import cli, no_traceback
 
 
 def _created(emulator: Emulator) -> Counter[str]:

@@ -21,28 +21,45 @@ def _created(emulator: Emulator) -> Counter[str]:
     return Counter(r.prompt for r in emulator.accounting.creates if r.created and r.prompt)
 
 
+def _slow_job(
+    factory: Callable[..., Emulator], tmp_path: Path, tag: str, n: int
+) -> tuple[Emulator, dict[str, str], list[str], list[str]]:
+    """An emulator with the real create limit on a clock 20x fast (10 creates per 3 s, so
+    the job lasts), its environment, ``n`` prompts, and the ``bulk`` arguments."""
+    emulator = factory(time_scale=0.05, rate_limits="on", tokens={TOKEN: 1})
+    env = {"CODEGEN_API_TOKEN": TOKEN, "CODEGEN_BASE_URL": emulator.url}
+    env["CODEGEN_ORG_ID"] = str(emulator.org_id)
+    prompts = [f"{tag} {i}" for i in range(n)]
+    path = tmp_path / "p.txt"
+    path.write_text("\n".join(prompts) + "\n")
+    out = tmp_path / "r.jsonl"
+    return (
+        emulator,
+        env,
+        prompts,
+        ["bulk", str(path), "-o", str(out), "--time-scale", "0.05", "--json"],
+    )
+
+
+def _start(args: list[str], env: dict[str, str], *, capture: bool) -> subprocess.Popen[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("CODEGEN_")}
+    sink = subprocess.PIPE if capture else subprocess.DEVNULL
+    return subprocess.Popen(
+        [sys.executable, "-m", "codegen_async.cli", *args],
+        env={**base, **env},
+        stdout=sink,
+        stderr=sink,
+        text=True,
+    )
+
+
 def test_a_second_run_of_the_same_job_refuses_and_creates_nothing(
     codegen_emulator_factory: Callable[..., Emulator], tmp_path: Path
 ) -> None:
     """Two ``bulk`` processes on one results file (two terminals, an overlapping cron):
     the second stops at once with exit 5, naming the holder; every input is created once."""
-    # The real create limit on a clock 20x fast: 10 creates per 3 s, so the job lasts.
-    emulator = codegen_emulator_factory(time_scale=0.05, rate_limits="on", tokens={TOKEN: 1})
-    env = {"CODEGEN_API_TOKEN": TOKEN, "CODEGEN_BASE_URL": emulator.url}
-    env["CODEGEN_ORG_ID"] = str(emulator.org_id)
-    prompts = [f"locked {i}" for i in range(24)]
-    path = tmp_path / "p.txt"
-    path.write_text("\n".join(prompts) + "\n")
-    out = tmp_path / "r.jsonl"
-    args = ["bulk", str(path), "-o", str(out), "--time-scale", "0.05", "--json"]
-    base = {k: v for k, v in os.environ.items() if not k.startswith("CODEGEN_")}
-    first = subprocess.Popen(
-        [sys.executable, "-m", "codegen_async.cli", *args],
-        env={**base, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    emulator, env, prompts, args = _slow_job(codegen_emulator_factory, tmp_path, "locked", 24)
+    first = _start(args, env, capture=True)
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not sum(_created(emulator).values()):
@@ -72,21 +89,9 @@ def test_a_lock_left_by_a_killed_run_is_taken_over(
 ) -> None:
     """A run killed with SIGKILL leaves its lock file behind; the next run takes it over
     (the operating system released the lock with the process) and finishes the job."""
-    emulator = codegen_emulator_factory(time_scale=0.05, rate_limits="on", tokens={TOKEN: 1})
-    env = {"CODEGEN_API_TOKEN": TOKEN, "CODEGEN_BASE_URL": emulator.url}
-    env["CODEGEN_ORG_ID"] = str(emulator.org_id)
-    prompts = [f"killed {i}" for i in range(15)]
-    path = tmp_path / "p.txt"
-    path.write_text("\n".join(prompts) + "\n")
-    out = tmp_path / "r.jsonl"
-    args = ["bulk", str(path), "-o", str(out), "--time-scale", "0.05", "--json"]
-    base = {k: v for k, v in os.environ.items() if not k.startswith("CODEGEN_")}
-    first = subprocess.Popen(
-        [sys.executable, "-m", "codegen_async.cli", *args],
-        env={**base, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    emulator, env, prompts, args = _slow_job(codegen_emulator_factory, tmp_path, "killed", 15)
+    out = Path(args[3])
+    first = _start(args, env, capture=False)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and sum(_created(emulator).values()) < 3:
         time.sleep(0.02)

@@ -33,21 +33,13 @@ def _env() -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def emulator_process(time_scale: float, *, port: int) -> Iterator[str]:
-    """``python -m codegen_async.emulator --admin`` on ``port``; yields its URL."""
+def emulator_process(time_scale: float, *, port: int, faults: str = "") -> Iterator[str]:
+    """``python -m codegen_async.emulator --admin`` on ``port`` (with the emulator's
+    ``--faults``, if given); yields its URL."""
+    command = [PYTHON, "-m", "codegen_async.emulator", "--port", str(port), "--admin"]
+    command += ["--time-scale", str(time_scale), "--run-duration", "5,60"]
     proc = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "codegen_async.emulator",
-            "--port",
-            str(port),
-            "--admin",
-            "--time-scale",
-            str(time_scale),
-            "--run-duration",
-            "5,60",
-        ],
+        command + (["--faults", faults] if faults else []),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         env=_env(),
