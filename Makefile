@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test check bench soak clean
+.PHONY: demo test test-fast check bench soak clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ demo: $(VENV)/.demo-installed
 
 test: $(VENV)/.installed
 	PYTHON=$(PY) scripts/test
+
+# The quick loop: no slow, Redis/Celery or CLI subprocess tests, no coverage.
+test-fast: $(VENV)/.installed
+	PYTHON=$(PY) scripts/test-fast
 
 check: $(VENV)/.installed
 	PYTHON=$(PY) scripts/check

@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import TypeVar
 
 import pytest
 
@@ -17,6 +19,8 @@ from codegen_async import CodegenError, ConfigPresets
 from codegen_async.emulator import Emulator, FaultConfig, serve_in_thread
 from tests.conftest import _fds, _leaks, _threads
 from tests.rawserver import raw_server
+
+T = TypeVar("T")
 
 
 def _config(emulator: Emulator, **overrides: object) -> codegen_async.CodegenConfig:
@@ -105,6 +109,7 @@ class TestClientsGiveEverythingBack:
                     async for index, _ in _enumerate(stream):
                         if index == 25:
                             break
+                    assert isinstance(stream, AsyncGenerator)
                     await stream.aclose()
 
             asyncio.run(use_async())
@@ -131,7 +136,7 @@ class TestClientsGiveEverythingBack:
         assert before == _sockets()
 
 
-async def _enumerate(stream):  # type: ignore[no-untyped-def]
+async def _enumerate(stream: AsyncIterator[T]) -> AsyncIterator[tuple[int, T]]:
     index = 0
     async for item in stream:
         yield index, item

@@ -101,7 +101,7 @@ class TestCreateAgentRuns:
             {"prompt": "ok", "metadata": "not a dict"},
             {"prompt": "fine"},
         ]
-        results = await client.bulk_create_agent_runs(None, configs)  # type: ignore[arg-type]
+        results = await client.bulk_create_agent_runs(None, configs)
         assert ["failed", "failed", "failed", "created"] == [r.status for r in results]
         assert all(isinstance(r.error, ValidationError) for r in results[:3])
         assert 1 == emulator.accounting.total("requests", endpoint="create_agent_run")
@@ -111,7 +111,7 @@ class TestCreateAgentRuns:
     ) -> None:
         """A non-list of configs or a bad max_concurrent is a ValidationError up front."""
         with pytest.raises(ValidationError):
-            await client.bulk_create_agent_runs(None, {"prompt": "x"})  # type: ignore[arg-type]
+            await client.bulk_create_agent_runs(None, {"prompt": "x"})  # type: ignore[dict-item]
         with pytest.raises(ValidationError):
             await client.bulk_create_agent_runs(None, [{"prompt": "x"}], max_concurrent=0)
         assert 0 == emulator.accounting.total("requests")

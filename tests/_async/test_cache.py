@@ -96,6 +96,7 @@ class TestInvalidation:
             run = await client.create_agent_run(prompt="p", metadata=meta)
             await sleep(0.02)
             prs = (await client.get_agent_run(run_id=run.id)).github_pull_requests
+            assert prs is not None
             before = served(emulator, "get_agent_run")
             await client.edit_pull_request(pr_id=prs[0].id, state="closed")
             await client.get_agent_run(run_id=run.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ def steer(outcome: str, duration: float) -> dict[str, object]:
     return {"emulator": {"outcome": outcome, "duration": duration}}
 
 
-FAST = {"poll_interval": 0.02, "max_poll_interval": 0.1}
+FAST: dict[str, Any] = {"poll_interval": 0.02, "max_poll_interval": 0.1}
 
 
 async def create(client: AsyncCodegenClient, n: int, outcome: str, duration: float) -> list[int]:

@@ -208,7 +208,8 @@ def test_bad_bulk_items_fail_without_a_request(emulator: Emulator, client: Codeg
         "not a dict",
     ]
     results = client.bulk_create_agent_runs(None, configs)
-    results += client.bulk_get_agent_runs(None, [0, -1, "1", 2.0, None])
+    bad_ids: list[Any] = [0, -1, "1", 2.0, None]
+    results += client.bulk_get_agent_runs(None, bad_ids)
     assert ["failed"] * (len(configs) + 5) == [r.status for r in results]
     assert all(isinstance(r.error, ValidationError) for r in results)
     assert 0 == emulator.accounting.total("requests")

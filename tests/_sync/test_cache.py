@@ -98,6 +98,7 @@ class TestInvalidation:
             run = client.create_agent_run(prompt="p", metadata=meta)
             sleep(0.02)
             prs = (client.get_agent_run(run_id=run.id)).github_pull_requests
+            assert prs is not None
             before = served(emulator, "get_agent_run")
             client.edit_pull_request(pr_id=prs[0].id, state="closed")
             client.get_agent_run(run_id=run.id)

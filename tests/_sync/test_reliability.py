@@ -117,5 +117,5 @@ def test_a_malformed_list_page_does_not_abort_the_job(
     assert ["unknown"] * 5 == [r.status for r in results]
     # Unknown because the runs could not be searched; the create's own error is the cause.
     assert all(isinstance(r.error, OutcomeUnknownError) for r in results)
-    assert all(isinstance(r.error.__cause__, DecodeError) for r in results)
+    assert all(r.error is not None and isinstance(r.error.__cause__, DecodeError) for r in results)
     assert 5 == len(emulator.accounting.creates)

@@ -16,7 +16,7 @@ import ssl
 import subprocess
 import threading
 import warnings
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +76,7 @@ def secret_emulator(codegen_emulator_factory: Callable[..., Emulator]) -> Emulat
     return codegen_emulator_factory(time_scale=0.01, rate_limits="off", tokens={SECRET: 1})
 
 
-def _raises(call: Callable[[], Awaitable[Any]], expected: type[CodegenError]) -> CodegenError:
+def _raises(call: Callable[[], Any], expected: type[CodegenError]) -> CodegenError:
     with pytest.raises(expected) as info:
         call()
     return info.value

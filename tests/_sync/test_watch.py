@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,7 @@ def steer(outcome: str, duration: float) -> dict[str, object]:
     return {"emulator": {"outcome": outcome, "duration": duration}}
 
 
-FAST = {"poll_interval": 0.02, "max_poll_interval": 0.1}
+FAST: dict[str, Any] = {"poll_interval": 0.02, "max_poll_interval": 0.1}
 
 
 def create(client: CodegenClient, n: int, outcome: str, duration: float) -> list[int]:

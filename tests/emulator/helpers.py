@@ -24,7 +24,7 @@ def _strict_components() -> dict[str, Any]:
     """Component schemas where every declared key is required (the emulator serialises every
     key, ``null`` where empty) and no undeclared key is allowed, except in FastAPI's
     validation errors, which carry ``input`` and ``ctx``."""
-    components = copy.deepcopy(SPEC["components"])
+    components: dict[str, Any] = copy.deepcopy(SPEC["components"])
     for name, schema in components["schemas"].items():
         if "properties" in schema and name != "ValidationError":
             schema["required"] = list(schema["properties"])
@@ -45,7 +45,10 @@ def response_schema(path: str, method: str, status: int) -> dict[str, Any] | Non
     schema = content.get("application/json", {}).get("schema")
     if schema is None:
         return None
-    return json.loads(json.dumps(schema).replace('"#/components', '"urn:openapi#/components'))
+    resolved: dict[str, Any] = json.loads(
+        json.dumps(schema).replace('"#/components', '"urn:openapi#/components')
+    )
+    return resolved
 
 
 def check_response(path: str, method: str, status: int, body: Any) -> None:

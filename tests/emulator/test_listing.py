@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from codegen_async.emulator import Emulator, EmulatorConfig
@@ -78,9 +80,9 @@ async def test_skip_limit_edges(  # noqa: PLR0917
 )
 async def test_invalid_parameters_are_422(
     emu: Emulator,
-    params: dict,
-    loc: list,
-    kind: str,  # type: ignore[type-arg]
+    params: dict[str, Any],
+    loc: list[str],
+    kind: str,
 ) -> None:
     """Out-of-range or mistyped parameters answer FastAPI's 422 detail list."""
     status, body = await _list(emu, **params)

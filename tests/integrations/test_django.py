@@ -15,7 +15,7 @@ from codegen_async.models import AgentRun
 
 django = pytest.importorskip("django")
 
-from django.conf import settings  # noqa: E402
+from django.conf import settings  # type: ignore[import-untyped]  # noqa: E402
 
 SECRET = "whsec_dGVzdC1zZWNyZXQtZm9yLWRqYW5nby10ZXN0cw=="
 HANDLER = WebhookHandler(SECRET)
@@ -29,7 +29,7 @@ def _completed(payload: Any) -> None:
 
 def create_agent_run(request: Any) -> Any:
     """The README's view."""
-    from django.http import JsonResponse
+    from django.http import JsonResponse  # type: ignore[import-untyped]
 
     from codegen_sync import CodegenClient
 
@@ -39,7 +39,7 @@ def create_agent_run(request: Any) -> Any:
 
 
 def _urls() -> list[Any]:
-    from django.urls import path
+    from django.urls import path  # type: ignore[import-untyped]
 
     from codegen_sync.integrations.django import webhook_view
 
@@ -71,7 +71,7 @@ def django_app(codegen_emulator: Emulator) -> Iterator[Any]:
         "base_url": codegen_emulator.url,
         "timeout": 30,
     }
-    from django.test import Client
+    from django.test import Client  # type: ignore[import-untyped]
 
     yield Client
     del settings.CODEGEN_CONFIG

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from codegen_sync import CodegenClient
+from codegen_sync import BulkResult, CodegenClient
 from codegen_sync.scale import SharedBulkJob
 from tests.redis import harness as h
 from tests.redis.conftest import RedisServer, free_port
@@ -34,14 +34,16 @@ def _submit(emulator_url: str, redis_url: str, job_id: str, n: int) -> None:
         job.submit(h.prompts(n, job_id))
 
 
-def _results(emulator_url: str, redis_url: str, job_id: str) -> list[object]:
+def _results(emulator_url: str, redis_url: str, job_id: str) -> list[BulkResult]:
     config = worker_config(emulator_url, redis_url, SCALE)
     with CodegenClient(config) as client, SharedBulkJob(client, job_id) as job:
         return list(job.results())
 
 
-def _utilisation(results: list[object], n: int) -> float:
-    stamps = sorted(r.data.created_at for r in results if r.data is not None)  # type: ignore[attr-defined]
+def _utilisation(results: list[BulkResult], n: int) -> float:
+    stamps = sorted(
+        r.data.created_at for r in results if r.data is not None and r.data.created_at is not None
+    )
     span = (stamps[-1] - stamps[0]).total_seconds()  # emulated seconds
     return (n - 10) / 10 * 60.0 / span
 

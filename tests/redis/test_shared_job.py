@@ -218,7 +218,7 @@ class TestIntentWithoutRecord:
         statuses = [r.status for r in settled]
         assert ["reconciled", "created", "created"] == statuses
         created = [c.prompt for c in emu.accounting.creates if c.created]
-        assert sorted(c["prompt"] for c in configs) == sorted(created)
+        assert sorted(c["prompt"] for c in configs) == sorted(created, key=str)
 
 
 class TestSubmitAndExpiry:
