@@ -31,7 +31,10 @@ DEFAULT_CLOCK_SKEW = 600.0
 """Seconds the client's clock may be off the server's, for an origin without anchor."""
 
 _PAGE = 100  # the API's largest page
-_PAGE_TRIES = 3  # reads of one page before the search gives up (the client retries inside)
+# Reads of one page before the search gives up (the client retries inside each), with
+# pauses from 0.1 s doubling: about 6 s of patience, enough to ride out a short
+# outage (a restarting shared limiter) rather than leave items unknown.
+_PAGE_TRIES = 7
 _MAX_PAGES = 100_000  # ten million runs: a bound for the loop, never reached in practice
 
 
@@ -150,7 +153,7 @@ class AsyncMarkerSearch:
                 problem = f"page {page_no} of the runs could not be read ({exc.message})"
                 logger.info("marker search: %s", problem)
                 if attempt + 1 < _PAGE_TRIES:
-                    await sleep(0.1 * (attempt + 1))
+                    await sleep(min(0.1 * 2**attempt, 5.0))
             else:
                 return page, ""
         return None, problem
