@@ -79,9 +79,9 @@ class TestNoRateLimitErrors:
         assert 550 == len(results)
         assert 0 == emulator.accounting.total("rate_limited")
         assert (551, 0, 0) == (stats.total_requests, stats.rate_limited, stats.retries)
-        # 50 creates at 10 per 0.6 s need 4 windows (2.4 s); a pathological pace would not
-        # finish in three times that.
-        assert 2.3 < elapsed < 7.2
+        # 50 creates at 10 per 0.6 s need 4 windows (2.4 s), so never less; the upper bound
+        # (10 times that) only proves no hang. Pace is measured by the utilisation benchmark.
+        assert 2.3 < elapsed < 24.0
 
     def test_overall_cap_is_a_window_too(
         self, codegen_emulator_factory: Callable[..., Emulator]

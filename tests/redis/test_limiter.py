@@ -170,6 +170,7 @@ class TestFailures:
             elapsed = loop.time() - started
         finally:
             await limiter.aclose()
+        # Not before the outage budget; the upper bound (10 times it) only proves no hang.
         assert 0.4 <= elapsed < 5.0
 
     def test_redis_back_within_the_outage_timeout_resumes(
@@ -217,4 +218,6 @@ class TestOutageBound:
             await limiter.release("standard", True)
         finally:
             await limiter.aclose()
-        assert 0.9 <= elapsed < 5.0  # per request it would be 10 s
+        # One budget per outage, not per request (that would be 10 s and more): the bound is
+        # half of that, generous for a 1 s budget.
+        assert 0.9 <= elapsed < 5.0
