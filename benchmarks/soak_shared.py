@@ -95,6 +95,10 @@ def run(*, items: int, workers: int, time_scale: float, restart_at: float) -> di
             redis.stop()
         snap = h.accounting(url)
     report.update(h.check_job(snap, results, items, job_id))
+    # An input without a run is lost only if it was not reported failed or unknown.
+    reported = report["statuses"].get("failed", 0) + report["statuses"].get("unknown", 0)
+    report["not_created"] = report.pop("lost")
+    report["lost"] = report["not_created"] - reported
     per_input = Counter(c["prompt"] for c in snap["creates"] if c["created"])
     report["create_faults"] = dict(Counter(c["fault"] or "none" for c in snap["creates"]))
     for status in ("unknown", "failed"):
@@ -145,8 +149,6 @@ def main(argv: list[str] | None = None) -> int:
     bad = (
         report["duplicates"]
         or report["lost"]
-        - report["statuses"].get("unknown", 0)
-        - report["statuses"].get("failed", 0)
         or report["unknown_without_cause"]
         or not report["audit_agrees_with_emulator"]
         or any(report["worker_exit_statuses"])
