@@ -1,1 +1,1 @@
-"""Benchmark suite for codegen-client (issue #9); run with ``python -m benchmarks.run``."""
+"""Benchmark suite for codegen-client; run with ``python -m benchmarks.run``."""

@@ -9,7 +9,7 @@ measures the stack a user develops against; ``benchmarks.run`` measures the clie
 against the lean server.
 
 Our clients run in the variants of ``benchmarks.contenders._ours``: "limited" (rate
-limiter on, limits far too high to bind), "off" and "on". Issue #4's verdict on "on"
+limiter on, limits far too high to bind), "off" and "on". The overhead verdict on "on"
 against "off" comes from ``benchmarks.feature_overhead``, which pairs them much more
 tightly (both in one process, taking turns in short blocks); here they are separate
 processes, seconds apart, so their ratio carries the machine's drift.

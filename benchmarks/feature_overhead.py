@@ -1,4 +1,4 @@
-"""Issue #4's overhead line: ``get_agent_run`` with the features on against off, on the emulator.
+"""The features' overhead: ``get_agent_run`` with the features on against off, on the emulator.
 
     python -m benchmarks.feature_overhead [--pairs 30] [--block 2000] [--sync-block 500]
 
@@ -221,7 +221,7 @@ def main() -> int:
         "--compare",
         default="on,off",
         help="two variants of benchmarks.contenders._ours, first against second (default "
-        "on,off: issue #4's line; on,limited gives the cache's share, limited,off the limiter's)",
+        "on,off: the overhead; on,limited gives the cache's share, limited,off the limiter's)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON only")
     args = parser.parse_args()

@@ -1,4 +1,4 @@
-"""What the suite measures: the contenders, their baselines and the targets of issue #9."""
+"""What the suite measures: the contenders, their baselines and the throughput targets."""
 
 from __future__ import annotations
 
@@ -121,7 +121,7 @@ CONTENDERS: tuple[Contender, ...] = (
 
 @dataclass(frozen=True)
 class Target:
-    """A ratio the issue requires: ``contender`` / ``reference`` >= ``minimum`` on requests/s."""
+    """A required ratio: ``contender`` / ``reference`` >= ``minimum`` on requests/s."""
 
     name: str
     contender: str

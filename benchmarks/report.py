@@ -55,7 +55,7 @@ def check_targets(
     import_time: dict[str, Any] | None,
     overhead: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """Verdict for every target of issues #9 and #4 that this run could measure."""
+    """Verdict for every target (see ``benchmarks.plan``) that this run could measure."""
     verdicts: list[dict[str, Any]] = []
     for target in TARGETS:
         for workload in target.workloads:
@@ -78,13 +78,13 @@ def check_targets(
                 }
             )
     if overhead is not None and "results" in overhead:
-        # Issue #4, from benchmarks.feature_overhead: against the emulator, as it is worded.
+        # The features-on target, from benchmarks.feature_overhead: against the emulator.
         for kind, r in overhead["results"].items():
             cpu = r["cpu_us_per_request"]
             efficiency = cpu["off"] / cpu["on"]  # the suite always compares on with off
             verdicts.append(
                 {
-                    "target": f"#4: features on >= {overhead['minimum']} x off, {kind}, "
+                    "target": f"features on >= {overhead['minimum']} x off, {kind}, "
                     "emulator (interleaved blocks)",
                     "workload": "get",
                     "minimum": overhead["minimum"],
@@ -156,7 +156,7 @@ def _http_table(workload: str, summary: dict[str, Any], status: dict[str, str]) 
 
 
 def _compact(summary: dict[str, Any]) -> list[str]:
-    """One table, every contender and workload: the one to quote in the README."""
+    """One table, every contender and workload: the one docs/benchmarks.md quotes."""
     workloads = [w for w in WORKLOADS if w in summary]
     if not workloads:
         return []
@@ -189,7 +189,6 @@ def _machine(m: dict[str, Any]) -> list[str]:
     return [
         f"- **Machine:** {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, {m['os']}",
         f"- **Python:** {m['python']}; lean server loop: {m['server_loop']}",
-        f"- **Date:** {m['date']} (git {m['git_commit']})",
         f"- **Command:** `{m['command']}`",
         f"- **Versions:** {versions}",
     ]
@@ -199,11 +198,11 @@ def _overhead(data: dict[str, Any] | None) -> list[str]:
     if not data:
         return []
     if "results" not in data:
-        return ["### Issue #4: features on against off, on the emulator", "", str(data), ""]
+        return ["### Features on against off, on the emulator", "", str(data), ""]
     from benchmarks.feature_overhead import markdown as overhead_table
 
     return [
-        "### Issue #4: features on against off, `get_agent_run` on the emulator",
+        "### Features on against off, `get_agent_run` on the emulator",
         "",
         f"`python -m benchmarks.feature_overhead`: both clients in one process, taking turns "
         f"in blocks of {data['block']:,} requests (async, 64 tasks) or {data['sync_block']:,} "
@@ -299,7 +298,7 @@ def _features(summary: dict[str, Any]) -> list[str]:
 
 def _targets(verdicts: list[dict[str, Any]]) -> list[str]:
     lines = [
-        "### Targets (issues #9 and #4)",
+        "### Targets",
         "",
         "| target | workload | req/s ratio (median, min-max) | met "
         "| CPU-cost ratio (reference CPU / ours) |",
@@ -313,7 +312,7 @@ def _targets(verdicts: list[dict[str, Any]]) -> list[str]:
         )
     lines += [
         "",
-        "The verdict uses the requests/s ratio, as the issue states it. The CPU-cost ratio is the "
+        "The verdict uses the requests/s ratio, as the target states it. The CPU-cost ratio is the "
         "same comparison read from CPU seconds per request; it moves less when other processes "
         "share the machine.",
     ]

@@ -1,4 +1,4 @@
-"""The one command: run every benchmark of issue #9 and write JSON + Markdown results.
+"""The one command: run every benchmark and write JSON + Markdown results.
 
     python -m benchmarks.run            # full suite (~15 minutes on 2 cores)
     python -m benchmarks.run --quick    # smoke run (< 1 minute)
@@ -48,7 +48,7 @@ CALIBRATION_N = {"get": 400, "list": 200, "create": 400}
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options."""
-    p = argparse.ArgumentParser(description="codegen-client benchmark suite (issue #9)")
+    p = argparse.ArgumentParser(description="codegen-client benchmark suite")
     p.add_argument("--quick", action="store_true", help="short smoke run (< 1 minute)")
     p.add_argument("--rounds", type=int, help="interleaved rounds (default 7; quick 1)")
     p.add_argument("--seconds", type=float, help="timed seconds per sample (default 2)")
@@ -61,7 +61,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-import", action="store_true", help="skip the import-time benchmark")
     p.add_argument("--no-memory", action="store_true", help="skip the streaming-memory benchmark")
     p.add_argument(
-        "--no-overhead", action="store_true", help="skip issue #4's on/off benchmark (emulator)"
+        "--no-overhead", action="store_true", help="skip the features on/off benchmark (emulator)"
     )
     p.add_argument("--stream-runs", type=int, help="runs to stream (default 1,000,000)")
     p.add_argument(
@@ -231,7 +231,7 @@ def extras(args: argparse.Namespace, children: Children, server: Server) -> dict
     """Decoding, import time and streaming memory, each in its own process."""
     out: dict[str, Any] = {}
     if not args.no_overhead:
-        print("features on/off against the emulator (issue #4) ...", flush=True)
+        print("features on/off against the emulator ...", flush=True)
         sizes = ("2", "256", "32") if args.quick else ("30", "2000", "500")
         out["feature_overhead"] = run_json_child(
             children,

@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 _KNOWN_STATUSES = TERMINAL_STATUSES | ACTIVE_STATUSES | PAUSED_STATUSES
-# The docs' spellings (API.md section 6) mapped onto what the API sends.
+# The API documentation's spellings mapped onto what the API sends.
 _STATUS_ALIASES = {"COMPLETED": "COMPLETE", "CANCELED": "CANCELLED", "FAILURE": "FAILED"}
 
 

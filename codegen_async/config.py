@@ -39,7 +39,7 @@ DEFAULT_BASE_URL = "https://api.codegen.com"
 RateLimitStrategy = Literal["sliding_window", "leaky_bucket", "none"]
 _STRATEGIES = ("sliding_window", "leaky_bucket", "none")
 
-# API.md section 5: (requests, window in seconds) per endpoint group, per token.
+# The API's documented limits: (requests, window in seconds) per endpoint group, per token.
 # Endpoints whose limit is "not stated" are counted in "standard": if the server counts
 # them anywhere it is there, and sharing that budget can never overshoot it.
 DEFAULT_RATE_LIMITS: Mapping[str, tuple[int, float]] = {

@@ -79,7 +79,7 @@ class AgentRunStatus:
     OUT_OF_TOKENS = "OUT_OF_TOKENS"
 
 
-# API.md section 6. "COMPLETED" is what the docs (wrongly) compare against; accept it too.
+# The API's status values. "COMPLETED" is what its docs (wrongly) compare against; accept it too.
 TERMINAL_STATUSES = frozenset(
     {
         "COMPLETE",

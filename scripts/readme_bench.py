@@ -1,20 +1,33 @@
 #!/usr/bin/env python3
-"""Copy the benchmark tables of benchmarks/results/latest.md into README.md between markers."""
+"""Copy the headline tables of benchmarks/results/latest.md into docs/benchmarks.md.
+
+They go between the ``<!-- bench:start -->`` and ``<!-- bench:end -->`` markers of the
+"Latest results" section. Only what describes the measurement is copied (machine, Python,
+command, versions, the targets and the summary table): no date and no commit, so the page
+changes only when the figures do.
+"""
 
 import re
+import sys
 from pathlib import Path
 
 root = Path(__file__).resolve().parent.parent
 md = (root / "benchmarks/results/latest.md").read_text()
 head = md.split("### Targets")[0]
-machine = "\n".join(line for line in head.splitlines() if line.startswith("- **"))
+machine = "\n".join(
+    line
+    for line in head.splitlines()
+    if line.startswith("- **") and not line.startswith(("- **Date:**", "- **Commit:**"))
+)
 targets = "### Targets" + md.split("### Targets")[1].split("### Summary")[0]
 summary = "### Summary" + md.split("### Summary")[1].split("\n### ")[0]
-targets = targets.replace("### Targets (issue #9)", "**Targets** (ratios from the same run)")
-summary = summary.replace(
-    "### Summary (median req/s; x raw = paired ratio to the raw stack)",
+targets = re.sub(r"### Targets[^\n]*", "**Targets** (ratios from the same run)", targets, count=1)
+summary = re.sub(
+    r"### Summary[^\n]*",
     "**Throughput** (median requests per second; x raw = paired ratio to the raw stack"
     " of the same run)",
+    summary,
+    count=1,
 )
 block = f"""<!-- bench:start -->
 {machine}
@@ -23,23 +36,11 @@ block = f"""<!-- bench:start -->
 
 {summary.strip()}
 <!-- bench:end -->"""
-readme = (root / "README.md").read_text()
-if "<!-- bench:start -->" in readme:
-    readme = re.sub(r"<!-- bench:start -->.*?<!-- bench:end -->", block, readme, flags=re.S)
-else:
-    section = f"""## Benchmarks
-
-One command runs the whole suite: `.venv/bin/python -m benchmarks.run` (or `make bench`;
-`--quick` for a one-minute smoke run). Each contender runs in its own fresh process against
-a lean HTTP server on 127.0.0.1 that answers precomputed Codegen API bodies (a 100-run page
-is about 40 KB) and never uses more than a third of its core; rounds are interleaved,
-medians of 5, and every figure is also a ratio to the raw HTTP stack measured in the same
-run. Every contender decodes into typed objects. Full tables, CPU per request, decoding,
-import time and streaming memory: [benchmarks/results/latest.md](benchmarks/results/latest.md)
-(JSON beside it); method: [docs/benchmarks.md](docs/benchmarks.md).
-
-{block}
-
-"""
-    readme = readme.replace("## The emulator\n", section + "## The emulator\n", 1)
-(root / "README.md").write_text(readme)
+page = root / "docs/benchmarks.md"
+text = page.read_text()
+if "<!-- bench:start -->" not in text:
+    sys.exit(f"{page}: no <!-- bench:start --> marker to write the tables at")
+text = re.sub(
+    r"<!-- bench:start -->.*?<!-- bench:end -->", lambda _: block, text, count=1, flags=re.S
+)
+page.write_text(text)

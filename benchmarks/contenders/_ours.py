@@ -2,12 +2,12 @@
 
 Every variant keeps the default retry policy and the metrics (always on).
 
-* ``limited`` (what issue #9's targets measure): the sliding-window rate limiter, with an
+* ``limited`` (what the throughput targets measure): the sliding-window rate limiter, with an
   overall cap plus every per-group limit, all set far above what the benchmark can reach
   so nothing ever waits; no cache.
 * ``on``: ``limited`` plus the response cache, with a TTL so short that every request
   misses it (so the figure is the cache's bookkeeping cost, never a round trip saved).
-* ``off``: no rate limiting, no cache: issue #4's reference for what the features cost.
+* ``off``: no rate limiting, no cache: the reference for what the features cost.
 """
 
 from __future__ import annotations

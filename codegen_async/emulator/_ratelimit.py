@@ -19,7 +19,7 @@ LIMITS: Mapping[str, tuple[int, float]] = {
     "cli_rules": (30, 60.0),
     "logs": (60, 60.0),
 }
-"""Group -> (requests, window in emulated seconds), as API.md section 5 quotes them."""
+"""Group -> (requests, window in emulated seconds), as the API documents them."""
 
 
 class RateLimiter:

@@ -1,6 +1,6 @@
 """Realistic default answers of the mock clients, and how overrides merge into them (pure).
 
-Defaults follow what the real API sends (see ``API.md``): a new run is ``ACTIVE``, a
+Defaults follow what the real API sends: a new run is ``ACTIVE``, a
 fetched one ``COMPLETE``; ids in the request (org, run, user) are echoed back.
 """
 

@@ -23,7 +23,7 @@ from codegen_async.emulator import LIMITS, OPERATIONS, Emulator
 SCALE = 0.01
 SLOW = 0.05  # 60 per 1.5 s: room for a loaded machine to use up a window inside one
 QUICK = {"emulator": {"outcome": "COMPLETE", "duration": 5.0}}
-# The emulator names one group differently; the limits are the same (API.md section 5).
+# The emulator names one group differently; the limits are the same (the documented ones).
 EMULATOR_GROUP = {"analyze_logs": "log_analysis"}
 
 
@@ -211,7 +211,7 @@ class TestStatus:
     async def test_methods_count_in_their_groups(
         self, codegen_emulator_factory: Callable[..., Emulator]
     ) -> None:
-        """Each method counts in the group the emulator (and API.md) puts it in."""
+        """Each method counts in the group the emulator (and the API documentation) puts it in."""
         emulator = codegen_emulator_factory(time_scale=SCALE, rate_limits="off")
         async with AsyncCodegenClient(job_config(emulator)) as client:
             run = await client.create_agent_run(prompt="[emulator:complete]", metadata=QUICK)

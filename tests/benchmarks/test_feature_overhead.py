@@ -1,4 +1,4 @@
-"""The interleaved on/off benchmark of issue #4 runs end to end (tiny sizes, no timing)."""
+"""The interleaved features on/off benchmark runs end to end (tiny sizes, no timing)."""
 
 from __future__ import annotations
 

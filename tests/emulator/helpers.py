@@ -14,9 +14,9 @@ from referencing.jsonschema import DRAFT202012
 
 from codegen_async.emulator import Emulator
 
-SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "codegen-api" / "openapi.json"
-if not SPEC_PATH.exists():  # a clone elsewhere: the shared docs sit beside the project root
-    SPEC_PATH = Path("/work/shared/codegen-api/openapi.json")
+# The Codegen API's public OpenAPI 3.1 document, unmodified: docs/api-reference/openapi3.json of
+# https://github.com/codegen-sh/codegen at 9f970ba6d1a78c15f6cd091cf4bdb0de5a3d8366.
+SPEC_PATH = Path(__file__).resolve().parent / "openapi.json"
 SPEC: dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
 
 

@@ -20,7 +20,7 @@ async def _burst(emu: Emulator, n: int, method: str, path: str, **kw: object) ->
 
 
 def test_documented_limits() -> None:
-    """The groups carry the counts and windows API.md documents."""
+    """The groups carry the counts and windows the API documents."""
     assert dict(LIMITS) == {
         "standard": (60, 30.0),
         "create_run": (10, 60.0),
