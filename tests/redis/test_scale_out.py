@@ -72,7 +72,9 @@ class TestWorkerProcesses:
             report["runs_created"],
             settled,
         ), report
-        assert _utilisation(results, n) >= 0.90
+        # Not a speed claim (benchmarks/scale_out.py measures the pace, about 98%): a limiter
+        # that split the limit between the workers would stay near 0.25, whatever the load.
+        assert _utilisation(results, n) >= 0.5
 
     def test_killing_a_worker_mid_job_loses_and_duplicates_nothing(
         self, redis_server: RedisServer, emulator_url: str
