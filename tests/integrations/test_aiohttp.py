@@ -91,15 +91,17 @@ async def test_emulator_delivers_to_aiohttp(
         run = await client.create_agent_run(
             prompt="Do it [emulator:complete] [emulator:duration=5]"
         )
-    await wait_for(lambda: len(seen) >= 2)
+    webhooks = emulator.webhooks
+    assert webhooks is not None
+    # The handlers run before the emulator reads the receiver's answer: wait for both.
+    await wait_for(lambda: len(seen) >= 2 and 0 == webhooks.stats()["pending"])
     rid = str(run.id)
     assert [
         ("agent_run.created", rid, "ACTIVE"),
         ("agent_run.completed", rid, "COMPLETE"),
     ] == seen
-    assert emulator.webhooks is not None
     assert {"made": 2, "delivered": 2, "failed": 0, "pending": 0, "attempts": 2} == (
-        emulator.webhooks.stats()
+        webhooks.stats()
     )
 
 
