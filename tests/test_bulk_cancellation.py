@@ -7,12 +7,15 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 
+import pytest
+
 from codegen_async import AsyncCodegenClient
 from codegen_async._bulktypes import BulkResult
 from codegen_async.emulator import Emulator, FaultConfig
 from tests._async.conftest import config_for
 
 
+@pytest.mark.slow
 async def test_cancel_mid_job_loses_nothing_and_leaves_nothing_running(
     codegen_emulator_factory: Callable[..., Emulator],
 ) -> None:

@@ -199,6 +199,7 @@ def server() -> Iterator[HostileServer]:
         yield srv
 
 
+@pytest.mark.slow
 @fuzz_settings(max_examples=40)
 @given(data=st.data())
 def test_any_server_behaviour_is_bounded(server: HostileServer, data: st.DataObject) -> None:

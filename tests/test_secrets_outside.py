@@ -55,6 +55,7 @@ class TestCLI:
             assert SECRET not in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_soak_output_shows_no_token(capsys: pytest.CaptureFixture[str]) -> None:
     """The soak's printed table carries no token (it runs against the emulator's)."""
     from benchmarks import soak

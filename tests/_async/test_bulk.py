@@ -51,6 +51,7 @@ class TestCreateAgentRuns:
         assert "x" == result.data.metadata["team"]
         assert ("job-1", result.key) == marker_of(result.data)
 
+    @pytest.mark.slow
     async def test_every_item_created_exactly_once_under_faults(
         self, codegen_emulator_factory: Callable[..., Emulator]
     ) -> None:
@@ -139,6 +140,7 @@ class TestCreateAgentRuns:
         assert [first[0].data, first[1].data] == [again[0].data, again[1].data]
         assert {"r0": 1, "r1": 1, "r2": 1, "r3": 1} == dict(created_prompts(emulator))
 
+    @pytest.mark.slow
     async def test_unknown_previous_item_is_looked_up_not_resent(
         self, client: AsyncCodegenClient, emulator: Emulator
     ) -> None:

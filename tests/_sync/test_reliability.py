@@ -84,6 +84,7 @@ def test_a_single_create_with_unknown_outcome_is_not_retried(
     assert [(True, "drop_after")] == [(c.created, c.fault) for c in emulator.accounting.creates]
 
 
+@pytest.mark.slow
 def test_server_errors_on_create_end_created_or_reported(
     codegen_emulator_factory: Callable[..., Emulator],
 ) -> None:
@@ -102,6 +103,7 @@ def test_server_errors_on_create_end_created_or_reported(
     assert all("ServerError" in cause for cause in table.failures_by_cause)
 
 
+@pytest.mark.slow
 def test_a_malformed_list_page_does_not_abort_the_job(
     codegen_emulator_factory: Callable[..., Emulator],
 ) -> None:
