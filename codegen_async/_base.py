@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, TypeVar
 
-from ._cache import CacheStats
-from ._metrics import ClientStats
-from ._ratestatus import RateLimitStatus
-from ._transport import AsyncTransport
-from ._validate import check_id
+from ._http._cache import CacheStats
+from ._http._metrics import ClientStats
+from ._http._transport import AsyncTransport
+from ._http._validate import check_id
+from ._ratelimit._status import RateLimitStatus
 from .config import CodegenConfig
 from .errors import ConfigurationError, ValidationError
 

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._backend import IS_ASYNC, AsyncEvent, background_task, resolve, wait_event
 from ._health_stats import HealthStatistics
+from ._http._backend import IS_ASYNC, AsyncEvent, background_task, resolve, wait_event
 from .errors import CodegenError, ValidationError
 
 if TYPE_CHECKING:

@@ -10,11 +10,11 @@ from typing import Any
 
 import msgspec
 
-from ._backend import Job, monotonic, sleep
 from ._base import AsyncBaseClient
-from ._bodies import CreateAgentRunBody, ResumeAgentRunBody, StopAgentRunBody, encode
-from ._types import NOT_GIVEN, NotGiven
-from ._validate import (
+from ._http._backend import Job, monotonic, sleep
+from ._http._bodies import CreateAgentRunBody, ResumeAgentRunBody, StopAgentRunBody, encode
+from ._http._types import NOT_GIVEN, NotGiven
+from ._http._validate import (
     check_bool,
     check_count,
     check_id,

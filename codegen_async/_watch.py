@@ -15,8 +15,8 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._backend import Job, gather_bounded, monotonic, sleep
-from ._validate import check_id, check_positive
+from ._http._backend import Job, gather_bounded, monotonic, sleep
+from ._http._validate import check_id, check_positive
 from .errors import (
     AuthenticationError,
     CodegenError,

@@ -12,18 +12,18 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._bulk import BulkOperations
-    from ._bulktypes import BulkAudit, BulkProgress, BulkResult, JobOrigin
-    from ._cache import CacheStats
+    from ._bulk._jobfile import JobFile
+    from ._bulk._operations import BulkOperations
+    from ._bulk._types import BulkAudit, BulkProgress, BulkResult, JobOrigin
     from ._client import CodegenClient
     from ._decorators import retry_on_error
     from ._dependency import get_codegen_client
     from ._health import HealthMonitor
     from ._health_stats import HealthStatistics
-    from ._jobfile import JobFile
-    from ._metrics import ClientStats, GroupStats
-    from ._ratestatus import GroupLimitStatus, RateLimitStatus
-    from ._types import NOT_GIVEN, NotGiven
+    from ._http._cache import CacheStats
+    from ._http._metrics import ClientStats, GroupStats
+    from ._http._types import NOT_GIVEN, NotGiven
+    from ._ratelimit._status import GroupLimitStatus, RateLimitStatus
     from ._watch import RunWatcher, WatchStatistics
     from .config import CodegenConfig, ConfigPresets
     from .errors import (
@@ -96,24 +96,24 @@ _SOURCES: dict[str, str] = {
     "AgentRunStatus": ".models",
     "AgentRunWithLogs": ".models",
     "AnalyzeLogsResult": ".models",
-    "BulkOperations": "._bulk",
+    "BulkOperations": "._bulk._operations",
     "CodegenClient": "._client",
     "HealthMonitor": "._health",
     "MockCodegenClient": ".testing._mock",
     "RunWatcher": "._watch",
     "AuthenticationError": ".errors",
-    "BulkAudit": "._bulktypes",
-    "BulkProgress": "._bulktypes",
-    "BulkResult": "._bulktypes",
-    "JobFile": "._jobfile",
+    "BulkAudit": "._bulk._types",
+    "BulkProgress": "._bulk._types",
+    "BulkResult": "._bulk._types",
+    "JobFile": "._bulk._jobfile",
     "JobFileError": ".errors",
     "JobLockedError": ".errors",
-    "JobOrigin": "._bulktypes",
+    "JobOrigin": "._bulk._types",
     "LedgerLostError": ".errors",
     "CLIRules": ".models",
-    "CacheStats": "._cache",
+    "CacheStats": "._http._cache",
     "CheckSuiteSettings": ".models",
-    "ClientStats": "._metrics",
+    "ClientStats": "._http._metrics",
     "CodegenAPIError": ".errors",
     "CodegenConfig": ".config",
     "CodegenError": ".errors",
@@ -122,13 +122,13 @@ _SOURCES: dict[str, str] = {
     "DecodeError": ".errors",
     "EditPRResult": ".models",
     "GithubPullRequest": ".models",
-    "GroupLimitStatus": "._ratestatus",
-    "GroupStats": "._metrics",
+    "GroupLimitStatus": "._ratelimit._status",
+    "GroupStats": "._http._metrics",
     "HealthStatistics": "._health_stats",
     "IntegrationStatus": ".models",
-    "NOT_GIVEN": "._types",
+    "NOT_GIVEN": "._http._types",
     "NotFoundError": ".errors",
-    "NotGiven": "._types",
+    "NotGiven": "._http._types",
     "OAuthProvider": ".models",
     "Organization": ".models",
     "OrganizationIntegrations": ".models",
@@ -139,7 +139,7 @@ _SOURCES: dict[str, str] = {
     "PaymentRequiredError": ".errors",
     "PermissionDeniedError": ".errors",
     "RateLimitError": ".errors",
-    "RateLimitStatus": "._ratestatus",
+    "RateLimitStatus": "._ratelimit._status",
     "Repository": ".models",
     "ResponseTooLargeError": ".errors",
     "RunEvent": ".events",

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from codegen_async import AsyncCodegenClient
-from codegen_async._bulktypes import BulkResult
+from codegen_async._bulk._types import BulkResult
 from codegen_async.emulator import Emulator, FaultConfig
 from tests._async.conftest import config_for
 
