@@ -29,7 +29,7 @@ from .events import RunEvent, event_type_for, make_event
 from .models import PAUSED_STATUSES, TERMINAL_STATUSES, AgentRun
 
 if TYPE_CHECKING:
-    from ._client import AsyncCodegenClient
+    from ._protocol import AsyncClientAPI
 
 __all__ = ["AsyncRunWatcher", "WatchStatistics"]
 
@@ -81,7 +81,7 @@ class AsyncRunWatcher:
 
     def __init__(
         self,
-        client: AsyncCodegenClient,
+        client: AsyncClientAPI,
         org_id: int | None,
         run_ids: Iterable[int],
         *,

@@ -31,7 +31,7 @@ from .events import RunEvent, event_type_for, make_event
 from .models import PAUSED_STATUSES, TERMINAL_STATUSES, AgentRun
 
 if TYPE_CHECKING:
-    from ._client import CodegenClient
+    from ._protocol import ClientAPI
 
 __all__ = ["RunWatcher", "WatchStatistics"]
 
@@ -83,7 +83,7 @@ class RunWatcher:
 
     def __init__(
         self,
-        client: CodegenClient,
+        client: ClientAPI,
         org_id: int | None,
         run_ids: Iterable[int],
         *,

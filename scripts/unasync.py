@@ -48,6 +48,7 @@ RULES = {
     "AsyncAgentRunsAPI": "AgentRunsAPI",
     "AsyncBaseClient": "BaseClient",
     "AsyncBulkOperations": "BulkOperations",
+    "AsyncClientAPI": "ClientAPI",
     "AsyncCodegenClient": "CodegenClient",
     "AsyncCodegenTestCase": "CodegenTestCase",
     "AsyncCreateJob": "CreateJob",

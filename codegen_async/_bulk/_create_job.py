@@ -41,7 +41,7 @@ from ._types import (
 )
 
 if TYPE_CHECKING:
-    from .._client import AsyncCodegenClient
+    from .._protocol import AsyncClientAPI
 
 __all__ = ["AsyncCreateJob", "CreateSettings", "send_create"]
 
@@ -50,7 +50,7 @@ _SLOT_PAUSE = 60.0
 
 
 async def send_create(
-    client: AsyncCodegenClient,
+    client: AsyncClientAPI,
     org: int,
     kwargs: Mapping[str, Any],
     before_send: Job[None],
@@ -107,7 +107,7 @@ class AsyncCreateJob:
 
     def __init__(
         self,
-        client: AsyncCodegenClient,
+        client: AsyncClientAPI,
         runner: BulkRunner,
         *,
         org: int,

@@ -21,7 +21,7 @@ from ..models import AgentRun, Page
 from ._types import BulkAudit, JobOrigin, created_at_utc, marker_of
 
 if TYPE_CHECKING:
-    from .._client import AsyncCodegenClient
+    from .._protocol import AsyncClientAPI
 
 __all__ = ["DEFAULT_CLOCK_SKEW", "AsyncMarkerSearch", "MarkerFindings", "take_origin"]
 
@@ -54,7 +54,7 @@ class MarkerFindings:
         return min(runs, key=lambda r: r.id) if runs else None
 
 
-async def take_origin(client: AsyncCodegenClient, org: int) -> JobOrigin:
+async def take_origin(client: AsyncClientAPI, org: int) -> JobOrigin:
     """The origin of a job about to send its first create (one small list request)."""
     started = _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
     try:
@@ -84,7 +84,7 @@ class AsyncMarkerSearch:
 
     def __init__(
         self,
-        client: AsyncCodegenClient,
+        client: AsyncClientAPI,
         org: int,
         job: str,
         origin: JobOrigin,

@@ -39,7 +39,7 @@ from ._runner import BulkRunner
 from ._types import BulkAudit, BulkResult, BulkStatus, JobOrigin, config_key
 
 if TYPE_CHECKING:
-    from .._client import AsyncCodegenClient
+    from .._protocol import AsyncClientAPI
 
 __all__ = ["AsyncBulkOperations"]
 
@@ -75,7 +75,7 @@ class AsyncBulkOperations:
 
     def __init__(
         self,
-        client: AsyncCodegenClient,
+        client: AsyncClientAPI,
         *,
         max_concurrent: int = 5,
         max_attempts: int = 3,

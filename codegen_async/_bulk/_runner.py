@@ -10,7 +10,7 @@ from ._progress import Tally
 from ._types import BulkResult
 
 if TYPE_CHECKING:
-    from .._client import AsyncCodegenClient
+    from .._protocol import AsyncClientAPI
 
 __all__ = ["BulkRunner"]
 
@@ -20,7 +20,7 @@ class BulkRunner:
 
     def __init__(
         self,
-        client: AsyncCodegenClient,
+        client: AsyncClientAPI,
         total: int,
         results: list[BulkResult | None],
         on_result: ResultFn | None,

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .._http._backend import AsyncEvent, Job, gather_bounded, monotonic, sleep, wait_event
 from .._ratelimit._redis import CoordinationError
 from ..errors import CodegenError, LedgerLostError, OutcomeUnknownError, ValidationError
 from ._args import prepare_config, since
 from ._create_job import send_create
-from ._ledger import Intent
+from ._ledger import AsyncJobLedger, Intent
 from ._markers import AsyncMarkerSearch, MarkerFindings
 from ._shared_results import record_of
 from ._types import (
@@ -21,9 +21,31 @@ from ._types import (
 )
 
 if TYPE_CHECKING:
-    from ._shared_job import AsyncSharedBulkJob
+    from .._protocol import AsyncClientAPI
 
 __all__ = ["AsyncItemWorker", "ItemPass"]
+
+
+class _Job(Protocol):
+    """What a worker uses of its :class:`~._shared_job.AsyncSharedBulkJob` (which imports
+    this module, so it is typed here by shape)."""
+
+    ledger: AsyncJobLedger
+    job_id: str
+    worker: str
+    max_attempts: int
+    reconcile_grace: float
+    resend_unknown: bool
+    idle_timeout: float
+
+    @property
+    def client(self) -> AsyncClientAPI: ...
+
+    async def hold(self, key: str, index: int) -> None: ...
+
+    async def let_go(self, key: str) -> None: ...
+
+    async def held(self, clear: bool = ...) -> list[str]: ...
 
 
 class _ClaimLost(Exception):
@@ -40,18 +62,18 @@ class ItemPass:
 
 
 class AsyncItemWorker:
-    """The items of one :meth:`~._shared_bulk.AsyncSharedBulkJob.work` call."""
+    """The items of one :meth:`~._shared_job.AsyncSharedBulkJob.work` call."""
 
     def __init__(
         self,
-        job: AsyncSharedBulkJob,
+        job: _Job,
         org: int,
         inputs: Sequence[Mapping[str, Any]],
         search: AsyncMarkerSearch,
     ) -> None:
         self._job = job
         self._ledger = job.ledger
-        self._client = job._client
+        self._client = job.client
         self._worker = job.worker
         self._org = org
         self._inputs = inputs

@@ -37,7 +37,7 @@ from ._shared_results import apply_audit, from_ledger, record_of
 from ._types import BulkAudit, BulkResult, JobOrigin, config_key
 
 if TYPE_CHECKING:
-    from .._client import AsyncCodegenClient
+    from .._protocol import AsyncClientAPI
 
 __all__ = ["AsyncSharedBulkJob"]
 
@@ -79,7 +79,7 @@ class AsyncSharedBulkJob:
 
     def __init__(
         self,
-        client: AsyncCodegenClient,
+        client: AsyncClientAPI,
         job_id: str,
         *,
         org_id: int | None = None,
@@ -223,6 +223,11 @@ class AsyncSharedBulkJob:
         return len(records)
 
     # -- for the item worker -----------------------------------------------------------------
+
+    @property
+    def client(self) -> AsyncClientAPI:
+        """The client this job sends through."""
+        return self._client
 
     async def hold(self, key: str, index: int) -> None:
         """Note that this worker holds ``key`` (its lease is renewed)."""

@@ -43,7 +43,7 @@ from ._types import (
 )
 
 if TYPE_CHECKING:
-    from .._client import CodegenClient
+    from .._protocol import ClientAPI
 
 __all__ = ["CreateJob", "CreateSettings", "send_create"]
 
@@ -52,7 +52,7 @@ _SLOT_PAUSE = 60.0
 
 
 def send_create(
-    client: CodegenClient,
+    client: ClientAPI,
     org: int,
     kwargs: Mapping[str, Any],
     before_send: Job[None],
@@ -109,7 +109,7 @@ class CreateJob:
 
     def __init__(
         self,
-        client: CodegenClient,
+        client: ClientAPI,
         runner: BulkRunner,
         *,
         org: int,

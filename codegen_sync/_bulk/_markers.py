@@ -23,7 +23,7 @@ from ..models import AgentRun, Page
 from ._types import BulkAudit, JobOrigin, created_at_utc, marker_of
 
 if TYPE_CHECKING:
-    from .._client import CodegenClient
+    from .._protocol import ClientAPI
 
 __all__ = ["DEFAULT_CLOCK_SKEW", "MarkerFindings", "MarkerSearch", "take_origin"]
 
@@ -56,7 +56,7 @@ class MarkerFindings:
         return min(runs, key=lambda r: r.id) if runs else None
 
 
-def take_origin(client: CodegenClient, org: int) -> JobOrigin:
+def take_origin(client: ClientAPI, org: int) -> JobOrigin:
     """The origin of a job about to send its first create (one small list request)."""
     started = _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
     try:
@@ -84,7 +84,7 @@ class MarkerSearch:
 
     def __init__(
         self,
-        client: CodegenClient,
+        client: ClientAPI,
         org: int,
         job: str,
         origin: JobOrigin,

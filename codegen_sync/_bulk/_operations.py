@@ -41,7 +41,7 @@ from ._runner import BulkRunner
 from ._types import BulkAudit, BulkResult, BulkStatus, JobOrigin, config_key
 
 if TYPE_CHECKING:
-    from .._client import CodegenClient
+    from .._protocol import ClientAPI
 
 __all__ = ["BulkOperations"]
 
@@ -77,7 +77,7 @@ class BulkOperations:
 
     def __init__(
         self,
-        client: CodegenClient,
+        client: ClientAPI,
         *,
         max_concurrent: int = 5,
         max_attempts: int = 3,

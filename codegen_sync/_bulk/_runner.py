@@ -12,7 +12,7 @@ from ._progress import Tally
 from ._types import BulkResult
 
 if TYPE_CHECKING:
-    from .._client import CodegenClient
+    from .._protocol import ClientAPI
 
 __all__ = ["BulkRunner"]
 
@@ -22,7 +22,7 @@ class BulkRunner:
 
     def __init__(
         self,
-        client: CodegenClient,
+        client: ClientAPI,
         total: int,
         results: list[BulkResult | None],
         on_result: ResultFn | None,

@@ -5,14 +5,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .._http._backend import Event, Job, gather_bounded, monotonic, sleep, wait_event
 from .._ratelimit._redis import CoordinationError
 from ..errors import CodegenError, LedgerLostError, OutcomeUnknownError, ValidationError
 from ._args import prepare_config, since
 from ._create_job import send_create
-from ._ledger import Intent
+from ._ledger import Intent, JobLedger
 from ._markers import MarkerFindings, MarkerSearch
 from ._shared_results import record_of
 from ._types import (
@@ -23,9 +23,31 @@ from ._types import (
 )
 
 if TYPE_CHECKING:
-    from ._shared_job import SharedBulkJob
+    from .._protocol import ClientAPI
 
 __all__ = ["ItemPass", "ItemWorker"]
+
+
+class _Job(Protocol):
+    """What a worker uses of its :class:`~._shared_job.SharedBulkJob` (which imports
+    this module, so it is typed here by shape)."""
+
+    ledger: JobLedger
+    job_id: str
+    worker: str
+    max_attempts: int
+    reconcile_grace: float
+    resend_unknown: bool
+    idle_timeout: float
+
+    @property
+    def client(self) -> ClientAPI: ...
+
+    def hold(self, key: str, index: int) -> None: ...
+
+    def let_go(self, key: str) -> None: ...
+
+    def held(self, clear: bool = ...) -> list[str]: ...
 
 
 class _ClaimLost(Exception):
@@ -42,18 +64,18 @@ class ItemPass:
 
 
 class ItemWorker:
-    """The items of one :meth:`~._shared_bulk.SharedBulkJob.work` call."""
+    """The items of one :meth:`~._shared_job.SharedBulkJob.work` call."""
 
     def __init__(
         self,
-        job: SharedBulkJob,
+        job: _Job,
         org: int,
         inputs: Sequence[Mapping[str, Any]],
         search: MarkerSearch,
     ) -> None:
         self._job = job
         self._ledger = job.ledger
-        self._client = job._client
+        self._client = job.client
         self._worker = job.worker
         self._org = org
         self._inputs = inputs

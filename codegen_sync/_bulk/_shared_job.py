@@ -39,7 +39,7 @@ from ._shared_results import apply_audit, from_ledger, record_of
 from ._types import BulkAudit, BulkResult, JobOrigin, config_key
 
 if TYPE_CHECKING:
-    from .._client import CodegenClient
+    from .._protocol import ClientAPI
 
 __all__ = ["SharedBulkJob"]
 
@@ -81,7 +81,7 @@ class SharedBulkJob:
 
     def __init__(
         self,
-        client: CodegenClient,
+        client: ClientAPI,
         job_id: str,
         *,
         org_id: int | None = None,
@@ -217,6 +217,11 @@ class SharedBulkJob:
         return len(records)
 
     # -- for the item worker -----------------------------------------------------------------
+
+    @property
+    def client(self) -> ClientAPI:
+        """The client this job sends through."""
+        return self._client
 
     def hold(self, key: str, index: int) -> None:
         """Note that this worker holds ``key`` (its lease is renewed)."""
