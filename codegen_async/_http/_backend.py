@@ -16,7 +16,6 @@ import inspect
 import math
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from threading import get_ident
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiolimiter import AsyncLimiter as _AioLimiter
@@ -222,10 +221,6 @@ class AsyncHTTPBackend:
 
     def _open(self) -> aiohttp.ClientSession:
         session = self._session
-        # The session's loop running in this thread is the running loop. Checking that
-        # first skips asyncio.get_running_loop(), which makes a getpid() system call.
-        if session is not None and getattr(self._loop, "_thread_id", None) == get_ident():
-            return session
         loop = asyncio.get_running_loop()
         if session is not None and not session.closed:
             if self._loop is loop:
@@ -368,9 +363,8 @@ class AsyncHTTPBackend:
         connector = session.connector
         session.detach()  # the session now counts as closed: aiohttp will not warn again
         if connector is not None:
-            # _close() closes the pooled transports synchronously; nothing left to await.
             with contextlib.suppress(Exception):
-                connector._close()
+                _close_abandoned(connector, self._loop)
 
     def _close_deadlines(self) -> None:
         deadlines, self._deadlines = self._deadlines, None
@@ -386,6 +380,32 @@ class AsyncHTTPBackend:
         session, self._session = self._session, None
         if session is not None and not session.closed:
             await session.close()
+
+
+_CLOSING: set[asyncio.Future[None]] = set()  # abandoned pools being closed: kept alive
+
+
+def _close_abandoned(connector: Any, loop: asyncio.AbstractEventLoop | None) -> None:
+    """Close the pool of a client garbage-collected while open, on the pool's own loop.
+
+    ``connector.close()`` is a coroutine: on the running loop it becomes a task, on a loop
+    running in another thread it is handed over, on a stopped loop it is run to the end.
+    A closed loop took the connections with it.
+    """
+    if loop is None or loop.is_closed():
+        return
+    try:
+        running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:
+        task = loop.create_task(connector.close())
+        _CLOSING.add(task)
+        task.add_done_callback(_CLOSING.discard)
+    elif loop.is_running():
+        asyncio.run_coroutine_threadsafe(connector.close(), loop)
+    elif running is None:
+        loop.run_until_complete(connector.close())
 
 
 def _too_large(what: str, limit: int, method: str, url: str, resp: Any) -> ResponseTooLargeError:

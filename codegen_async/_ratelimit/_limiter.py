@@ -95,12 +95,7 @@ class AsyncRateLimiter:
         if lock is not None:
             lock.acquire()  # not `with`: half the cost, on the path of every request
         try:
-            # _take_all's fast path, unrolled for a group and its optional overall cap:
-            # far from every limit, no clock is needed (see SlidingWindow._gate).
-            if w._used < w._gate and (overall is None or overall._used < overall._gate):
-                w._used += 1
-                if overall is not None:
-                    overall._used += 1
+            if w.take_free(overall):
                 return True
         finally:
             if lock is not None:
@@ -111,9 +106,7 @@ class AsyncRateLimiter:
     def release_now(self, group: str, ok: bool, now: float) -> bool:
         """:meth:`release` without a coroutine (in memory it never waits); True when done.
 
-        ``now`` is when the attempt finished. Threads may pass stamps out of order: a late
-        one lands in the open slice, whose end is the latest stamp, so a slot is never
-        freed early.
+        ``now`` is when the attempt finished (see :meth:`SlidingWindow.release_held`).
         """
         if self._off:
             return True
@@ -122,15 +115,7 @@ class AsyncRateLimiter:
             lock.acquire()  # not `with`: see take_now
         try:
             for w in self._sets[group]:
-                # SlidingWindow._release's common case (a request in flight, the open
-                # slice still open), inline like take_now's; the rest goes the full way.
-                if now < w._open_until and w._used > w._finished:
-                    w._finished += 1
-                    w._open_count += 1
-                    if now > w._open_end:  # noqa: PLR1730 - no call on the hot path
-                        w._open_end = now
-                else:
-                    w._release(now)
+                w.release_held(now)
         finally:
             if lock is not None:
                 lock.release()

@@ -148,12 +148,32 @@ class SlidingWindow:
                 self._take(now)
             return wait
 
+    def take_free(self, overall: SlidingWindow | None = None) -> bool:
+        """Take a slot here and in ``overall`` if both are far from every limit; else none.
+
+        The fast path of every request: far from the limit no clock is needed (stamps not
+        yet pruned only overcount, see ``_gate``). False means: take the slow path,
+        :func:`acquire_all`. The caller holds the lock the windows share (a sync client)
+        or runs on the event loop.
+        """
+        if self._used < self._gate and (overall is None or overall._used < overall._gate):
+            self._used += 1
+            if overall is not None:
+                overall._used += 1
+            return True
+        return False
+
     def release(self, now: float) -> None:
         """A request holding a slot finished (answered or failed) at ``now``."""
         with self._lock:
-            self._release(now)
+            self.release_held(now)
 
-    def _release(self, now: float) -> None:
+    def release_held(self, now: float) -> None:
+        """:meth:`release` for a caller already holding the window's lock (or on the loop).
+
+        Threads may pass stamps out of order: a late one lands in the open slice, whose
+        end is the latest stamp, so a slot is never freed early.
+        """
         if self._used <= self._finished:
             return  # nothing in flight: a release without a take changes nothing
         self._finished += 1
