@@ -159,7 +159,8 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
         """
         org = self._org(org_id)
         skip, limit = check_page(page, per_page)
-        # The request is awaited here, not in a helper coroutine: one await level less.
+        # The transport is called here, not through a helper: in the async client a
+        # helper coroutine would add an await level to every call.
         return await self._transport.request(
             "GET",
             f"/v1/organizations/{org}/agent/runs",

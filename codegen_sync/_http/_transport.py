@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import quote_plus
 
 import msgspec
 
@@ -35,6 +34,7 @@ from ._metrics import Metrics
 from ._response import RawResponse
 from ._retry import delays
 from ._types import NOT_GIVEN, NotGiven
+from ._urls import encode_query, join, origin, safe_url
 from ._validate import check_count, check_timeout
 
 if TYPE_CHECKING:
@@ -49,25 +49,6 @@ logger = logging.getLogger("codegen")
 _MAX_REDIRECTS = 3
 # Statuses at which the server cannot have acted on a request (safe to resend a create).
 _NOT_PROCESSED = frozenset({429, 503})
-
-
-def encode_query(query: dict[str, Any]) -> str:
-    """``urllib.parse.urlencode`` of the items that are not None, for a fraction of its CPU.
-
-    Keys are this package's own parameter names, which need no quoting; an int is written
-    as is, any other value quoted as ``urlencode`` quotes it.
-    """
-    parts = []
-    for key, value in query.items():
-        if value is None:
-            continue
-        if type(value) is int:  # not a bool: urlencode writes True as "True"
-            parts.append(f"{key}={value}")
-        elif isinstance(value, bytes):
-            parts.append(f"{key}={quote_plus(value)}")
-        else:
-            parts.append(f"{key}={quote_plus(str(value))}")
-    return "&".join(parts)
 
 
 class Transport:
@@ -108,11 +89,7 @@ class Transport:
         )
         self.metrics = Metrics()
 
-    @property
-    def has_token(self) -> bool:
-        return self._has_token
-
-    def request(  # noqa: PLR0912, PLR0915 - the retry policy reads in one place
+    def request(  # noqa: PLR0912, PLR0915 - the attempt loop stays inline (see there)
         self,
         method: str,
         path: str,
@@ -146,40 +123,21 @@ class Transport:
         ``timeout`` bounds each attempt whole (connect, send, headers, body, redirect
         hops); the call's waits for a rate-limit slot, together, never exceed it either.
         """
-        attempt_timeout = self._timeout if timeout is NOT_GIVEN else check_timeout(timeout)
-        retries_left = (
-            self._max_retries
-            if max_retries is NOT_GIVEN
-            else check_count("max_retries", max_retries)
-        )
-        url = self._base + path
-        if query:
-            url += "?" + encode_query(query)
-        if not self._has_token:  # a sure 401: say how to fix it, without a round trip
-            raise AuthenticationError(
-                "no API token: set the CODEGEN_API_TOKEN environment variable or pass "
-                "api_token=... to the client or CodegenConfig (nothing was sent)",
-                method=method,
-                url=_safe_url(url),
-            )
+        url, attempt_timeout, retries_left = self._target(method, path, query, timeout, max_retries)
         store = self.cache if method == "GET" and (cache or remember) else None
-        missed = False  # a cache lookup that found nothing (counted with the call)
-        keep = False  # store the answer (the cache would admit it)
+        missed = keep = False  # a lookup that found nothing; an answer the cache would admit
         started = monotonic()
         if store is not None:
-            if cache:
-                found = store.lookup(url, started)
-                if isinstance(found, bytes):
-                    self.metrics.record_cache(group, True)
-                    return self._decode(decoder, found, method, url, 200)
-                missed = True
-                keep = found
-            else:
-                keep = True  # a fresh answer for later cached reads; set decides
+            # cache=False stores the fresh answer for later reads (set decides) unlooked.
+            found = store.lookup(url, started) if cache else True
+            if isinstance(found, bytes):
+                self.metrics.record_cache(group, True)
+                return self._decode(decoder, found, method, url, 200)
+            missed, keep = cache, found
             # Read before sending: a write that invalidates meanwhile makes this stale.
             generation = store.generation
-        # The attempt loop is inline, not a helper coroutine: every await level costs CPU
-        # each time the task resumes, on every request.
+        # The attempt loop stays inline rather than in a helper: in the async client a
+        # helper coroutine would add an await level, paid each time the task resumes.
         headers = self._json_headers if body is not None else None
         backoff_delays = None  # made on the first retry: most calls never need one
         limiter = self.limiter
@@ -188,7 +146,7 @@ class Transport:
         try:
             while True:
                 attempt += 1
-                # The slot is taken before a pooled connection is: a waiting task holds none.
+                # The slot is taken before a pooled connection is: a waiting call holds none.
                 if limiter.take_now(group):
                     sent_at = started if attempt == 1 else monotonic()
                 else:
@@ -210,33 +168,26 @@ class Transport:
                     )
                     if 300 <= response.status < 400 and method == "GET":
                         response = self._follow(url, response, attempt_timeout, sent_at)
-                except APIConnectionError as exc:
-                    redact(exc, self._secret)
+                except BaseException as exc:
                     if not limiter.release_now(group, False, monotonic()):
                         limiter.release(group, False)
+                    if not isinstance(exc, APIConnectionError):
+                        raise  # cancelled, or an error we do not retry
+                    redact(exc, self._secret)
                     self._check_resend(exc, method, url, idempotent, retries_left)
-                    if backoff_delays is None:
-                        backoff_delays = self._backoff()
+                    backoff_delays = backoff_delays or self._backoff()
                     delay = next(backoff_delays)
                     self._log_retry(method, url, attempt, delay, exc.message)
-                except BaseException:
-                    # Cancelled, or an error we do not retry.
-                    if not limiter.release_now(group, False, monotonic()):
-                        limiter.release(group, False)
-                    raise
                 else:
-                    status = response.status
-                    ok = status < 300
-                    # One clock read for the limiter's stamp and the metrics.
-                    finished = monotonic()
+                    ok = response.status < 300
+                    finished = monotonic()  # one clock read: the limiter's stamp, the metrics
                     if not limiter.release_now(group, ok, finished):
                         limiter.release(group, ok)
                     if logger.isEnabledFor(logging.DEBUG):
-                        _log_request(method, url, status, sent_at, attempt)
+                        _log_request(method, url, response.status, sent_at, attempt)
                     if ok:
                         break
-                    if backoff_delays is None:
-                        backoff_delays = self._backoff()
+                    backoff_delays = backoff_delays or self._backoff()
                     delay = self._status_retry(
                         response,
                         method,
@@ -252,19 +203,7 @@ class Transport:
                 if delay > 0:
                     sleep(delay)
         except BaseException as exc:
-            if isinstance(exc, CodegenError):
-                redact(exc, self._secret)
-            if not isinstance(exc, CancelledError):
-                # Response time excludes the limiter's pacing; that is reported on its own.
-                self.metrics.record(
-                    group,
-                    False,
-                    monotonic() - started - waited,
-                    rate_limited=isinstance(exc, RateLimitError),
-                    waited=waited,
-                )
-            if missed:
-                self.metrics.record_cache(group, False)
+            self._failed(exc, group, monotonic() - started - waited, waited, missed)
             raise
         finally:
             if invalidates is not None:
@@ -275,6 +214,51 @@ class Transport:
             forever = cache_forever is not None and cache_forever(value)
             store.set(url, response.body, finished, forever, generation)
         return value
+
+    def _target(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, Any] | None,
+        timeout: float | NotGiven,
+        max_retries: int | NotGiven,
+    ) -> tuple[str, float, int]:
+        """A call's URL, attempt timeout and retries, checked before anything is sent."""
+        attempt_timeout = self._timeout if timeout is NOT_GIVEN else check_timeout(timeout)
+        retries = (
+            self._max_retries
+            if max_retries is NOT_GIVEN
+            else check_count("max_retries", max_retries)
+        )
+        url = self._base + path
+        if query:
+            url += "?" + encode_query(query)
+        if not self._has_token:  # a sure 401: say how to fix it, without a round trip
+            raise AuthenticationError(
+                "no API token: set the CODEGEN_API_TOKEN environment variable or pass "
+                "api_token=... to the client or CodegenConfig (nothing was sent)",
+                method=method,
+                url=safe_url(url),
+            )
+        return url, attempt_timeout, retries
+
+    def _failed(
+        self, exc: BaseException, group: str, elapsed: float, waited: float, missed: bool
+    ) -> None:
+        """Count a call that ended in ``exc`` (a cancelled one is not a failure)."""
+        if isinstance(exc, CodegenError):
+            redact(exc, self._secret)
+        if not isinstance(exc, CancelledError):
+            # Response time excludes the limiter's pacing; that is reported on its own.
+            self.metrics.record(
+                group,
+                False,
+                elapsed,
+                rate_limited=isinstance(exc, RateLimitError),
+                waited=waited,
+            )
+        if missed:
+            self.metrics.record_cache(group, False)
 
     def invalidate(self, path_prefix: str) -> None:
         """Drop cached answers under ``path_prefix`` (after a write changes them)."""
@@ -296,7 +280,7 @@ class Transport:
     ) -> float:
         """After a non-2xx answer: raise its error, or return the delay before a retry."""
         status = response.status
-        error = error_for_response(response, method, _safe_url(url))
+        error = error_for_response(response, method, safe_url(url))
         redact(error, self._secret)
         retry_after = error.retry_after if isinstance(error, RateLimitError) else None
         if retry_after is not None:
@@ -332,7 +316,7 @@ class Transport:
             raise OutcomeUnknownError(
                 f"the server may or may not have acted on this request: {exc.message}",
                 method=method,
-                url=_safe_url(url),
+                url=safe_url(url),
                 cause=exc,
             ) from exc
         if retries_left <= 0:
@@ -360,7 +344,7 @@ class Transport:
             f"one frees in about {wait:.1f} s",
             retry_after=max(wait, 0.001),
             method=method,
-            url=_safe_url(url),
+            url=safe_url(url),
         )
 
     def _follow(
@@ -380,15 +364,15 @@ class Transport:
             hops += 1
             location = response.headers["location"]
             try:
-                target = _join(url, location)
+                target = join(url, location)
                 # Once off the API's origin, the token is never sent again.
-                anonymous = anonymous or _origin(target) != _origin(url)
+                anonymous = anonymous or origin(target) != origin(url)
                 left = timeout - (monotonic() - sent_at)
                 if left <= 0:
                     raise APITimeoutError(
                         f"request timed out after {timeout:g} s (following redirects)",
                         method="GET",
-                        url=_safe_url(url),
+                        url=safe_url(url),
                     )
                 response = self._http.request(
                     "GET", target, body=None, timeout=left, anonymous=anonymous
@@ -397,7 +381,7 @@ class Transport:
                 raise APIConnectionError(
                     f"invalid redirect target {location[:200]!r}",
                     method="GET",
-                    url=_safe_url(url),
+                    url=safe_url(url),
                     request_sent=False,
                 ) from exc
             url = target
@@ -417,7 +401,7 @@ class Transport:
             error = DecodeError(
                 f"response {what}: {exc}",
                 method=method,
-                url=_safe_url(url),
+                url=safe_url(url),
                 status_code=status,
                 body=body,
             )
@@ -427,7 +411,7 @@ class Transport:
         logger.info(
             "retrying %s %s after attempt %d in %.2f s: %s",
             method,
-            _safe_url(url),
+            safe_url(url),
             attempt,
             delay,
             why,
@@ -453,30 +437,11 @@ def _log_request(method: str, url: str, status: int, sent_at: float, attempt: in
     logger.debug(
         "%s %s -> %d in %.1f ms (attempt %d)",
         method,
-        _safe_url(url),
+        safe_url(url),
         status,
         (monotonic() - sent_at) * 1000,
         attempt,
     )
-
-
-def _safe_url(url: str) -> str:
-    """The URL without userinfo (URLs never carry the token, but a base URL might)."""
-    scheme, sep, rest = url.partition("://")
-    if "@" in rest.split("/", 1)[0]:
-        rest = rest.split("@", 1)[1]
-    return scheme + sep + rest
-
-
-def _origin(url: str) -> str:
-    scheme, _, rest = url.partition("://")
-    return scheme.lower() + "://" + rest.split("/", 1)[0].lower()
-
-
-def _join(base: str, location: str) -> str:
-    from urllib.parse import urljoin
-
-    return urljoin(base, location)
 
 
 def _limiter_for(config: CodegenConfig) -> RateLimiter | RedisRateLimiter:
