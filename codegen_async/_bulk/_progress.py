@@ -221,13 +221,6 @@ class ProgressBar:
             self._stream.write(line + "\n")
             self._stream.flush()
 
-    def set_description(self, description: str) -> None:
-        """Change the label (e.g. from "creating" to "waiting")."""
-        with self._lock:
-            self._description = description
-            if self._rich is not None and self._task is not None:
-                self._rich.update(self._task, description=description)
-
     def reset(self, description: str) -> None:
         """Start a new bar (a new phase of the job)."""
         with self._lock:
@@ -387,6 +380,3 @@ def _rich_progress(stream: TextIO) -> Any:
         TextColumn("{task.fields[line]}"),
     ]
     return Progress(*columns, console=console, transient=False, refresh_per_second=8)
-
-
-ProgressCallback = Callable[[BulkProgress], None]

@@ -26,7 +26,7 @@ from typing import Any
 from .._http._backend import AsyncRedisConnector, monotonic, sleep
 from ..config import RATE_LIMIT_GROUPS, CodegenConfig
 from ..errors import ConfigurationError
-from ._limiter import AsyncRateLimiter, SlotUnavailable
+from ._limiter import SlotUnavailable
 from ._redis import (
     ACQUIRE_SCRIPT,
     COOLDOWN_SCRIPT,
@@ -40,16 +40,9 @@ from ._redis import (
 from ._redis_outage import DEFAULT_OUTAGE_TIMEOUT, RedisOutage
 from ._status import GroupLimitStatus, RateLimitStatus
 
-__all__ = ["AsyncRedisRateLimiter", "rate_limiter_for"]
+__all__ = ["AsyncRedisRateLimiter"]
 
 logger = logging.getLogger("codegen")
-
-
-def rate_limiter_for(config: CodegenConfig) -> AsyncRateLimiter | AsyncRedisRateLimiter:
-    """The limiter ``config`` asks for: shared through Redis, or in memory (the default)."""
-    if config.rate_limit_backend and config.rate_limit_strategy != "none":
-        return AsyncRedisRateLimiter(config)
-    return AsyncRateLimiter(config)
 
 
 class _Window:

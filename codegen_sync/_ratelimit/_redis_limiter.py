@@ -28,7 +28,7 @@ from typing import Any
 from .._http._backend import RedisConnector, monotonic, sleep
 from ..config import RATE_LIMIT_GROUPS, CodegenConfig
 from ..errors import ConfigurationError
-from ._limiter import RateLimiter, SlotUnavailable
+from ._limiter import SlotUnavailable
 from ._redis import (
     ACQUIRE_SCRIPT,
     COOLDOWN_SCRIPT,
@@ -42,16 +42,9 @@ from ._redis import (
 from ._redis_outage import DEFAULT_OUTAGE_TIMEOUT, RedisOutage
 from ._status import GroupLimitStatus, RateLimitStatus
 
-__all__ = ["RedisRateLimiter", "rate_limiter_for"]
+__all__ = ["RedisRateLimiter"]
 
 logger = logging.getLogger("codegen")
-
-
-def rate_limiter_for(config: CodegenConfig) -> RateLimiter | RedisRateLimiter:
-    """The limiter ``config`` asks for: shared through Redis, or in memory (the default)."""
-    if config.rate_limit_backend and config.rate_limit_strategy != "none":
-        return RedisRateLimiter(config)
-    return RateLimiter(config)
 
 
 class _Window:
