@@ -9,14 +9,14 @@ import datetime as _dt
 import signal
 from collections import Counter
 from dataclasses import dataclass, field
+from time import monotonic
 from typing import Any
 
+from .. import AsyncCodegenClient
 from .._bulk._jobfile import JobFile, error_dict
 from .._bulk._markers import AsyncMarkerSearch
 from .._bulk._progress import ProgressBar
 from .._bulk._types import BulkResult, JobOrigin, config_key, describe_error
-from .._client import AsyncCodegenClient
-from .._http._backend import monotonic
 from ..errors import WaitTimeoutError
 from ..models import AgentRun
 from ._exit import EXIT_DUPLICATES, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_UNKNOWN

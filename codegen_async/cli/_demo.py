@@ -14,7 +14,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from .._client import AsyncCodegenClient
+from .. import AsyncCodegenClient
 from ..config import CodegenConfig
 from ._bulkcmd import BulkOptions, run_bulk
 from ._exit import EXIT_FAILED, EXIT_OK

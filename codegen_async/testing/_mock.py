@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from .._client import AsyncCodegenClient
+from .. import AsyncCodegenClient
 from .._http._backend import IS_ASYNC
 from .._http._transport import AsyncTransport
 from ..config import CodegenConfig, ConfigPresets

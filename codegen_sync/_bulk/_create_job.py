@@ -26,8 +26,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._http._backend import CancelledError, Job, monotonic, sleep
+from .._http._hooks import before_each_send
 from .._ratelimit._redis import CoordinationError
-from .._runs import before_each_send
 from ..errors import CodegenError, OutcomeUnknownError, RateLimitError, ValidationError
 from ..models import AgentRun
 from ._args import prepare_config, since, with_changes

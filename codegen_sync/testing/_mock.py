@@ -18,7 +18,7 @@ from typing import Any
 
 import msgspec
 
-from .._client import CodegenClient
+from .. import CodegenClient
 from .._http._backend import IS_ASYNC
 from .._http._transport import Transport
 from ..config import CodegenConfig, ConfigPresets
