@@ -91,7 +91,7 @@ async def send_create(
 
 @dataclasses.dataclass(frozen=True)
 class CreateSettings:
-    """How a create job sends and settles (see :class:`~._bulk.AsyncBulkOperations`)."""
+    """How a create job sends and settles (see :class:`~._operations.AsyncBulkOperations`)."""
 
     max_attempts: int
     reconcile: bool

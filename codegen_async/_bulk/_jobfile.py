@@ -4,7 +4,7 @@ One JSON object per line, each written and fsync'd before the runner goes on:
 
 * a header ``{"codegen_client_job": 1, "job", "origin", "keys"}``, written once, before
   the first create: the job id, where the job starts in the server's list of runs
-  (:class:`~._bulktypes.JobOrigin`) and every input's key;
+  (:class:`~._types.JobOrigin`) and every input's key;
 * ``{"index", "key", "job", "status": "sending", "at"}`` just before a create may leave;
 * ``{"index", "key", "job", "status", "run_id", "run", "error", "attempts", "elapsed",
   "at"}`` when an item settles (``created``, ``reconciled``, ``failed``, ``unknown``,

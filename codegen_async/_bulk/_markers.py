@@ -3,7 +3,7 @@
 The Codegen API has no idempotency key: the list endpoint is the only way to learn what
 the server did with a create whose answer was lost. Every bulk create carries a marker
 (``metadata["codegen_client"] = {"job", "key"}``), and this module searches the token's
-runs, newest first, back to the job's :class:`~._bulktypes.JobOrigin`, paging as far as
+runs, newest first, back to the job's :class:`~._types.JobOrigin`, paging as far as
 that needs. Reconciliation (which inputs already have a run) and the audit (how many
 runs each input has) are the same search.
 """

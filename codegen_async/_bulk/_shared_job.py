@@ -73,7 +73,7 @@ class AsyncSharedBulkJob:
         idle_timeout: Seconds to wait for items other workers hold before giving up.
         outage_timeout: Seconds a lost Redis is retried for by the ledger, once per
             job object from the outage's first failure; then calls fail at once with
-            :class:`~._redis.CoordinationError` until Redis answers. (The client's
+            :class:`CoordinationError` until Redis answers. (The client's
             shared rate limiter has a bound of its own, also per limiter.)
     """
 
@@ -132,7 +132,7 @@ class AsyncSharedBulkJob:
         """Take items until every one is settled; returns those this worker settled.
 
         Raises :class:`~.errors.LedgerLostError` (at once, nothing more sent) if the
-        ledger is lost, and :class:`~._redis.CoordinationError` once a Redis outage
+        ledger is lost, and :class:`CoordinationError` once a Redis outage
         outlasts ``outage_timeout``.
         """
         concurrency = positive_int("max_concurrent", max_concurrent)

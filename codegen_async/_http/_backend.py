@@ -439,7 +439,7 @@ class AsyncRedisConnector:
 
     redis is imported, and the client made, on first use in the running loop (a later
     loop gets a client of its own). Every redis failure becomes a
-    :class:`~._redis.CoordinationError` naming the server without its credentials.
+    :class:`CoordinationError` naming the server without its credentials.
     """
 
     def __init__(self, url: str) -> None:

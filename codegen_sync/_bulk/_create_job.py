@@ -93,7 +93,7 @@ def send_create(
 
 @dataclasses.dataclass(frozen=True)
 class CreateSettings:
-    """How a create job sends and settles (see :class:`~._bulk.BulkOperations`)."""
+    """How a create job sends and settles (see :class:`~._operations.BulkOperations`)."""
 
     max_attempts: int
     reconcile: bool

@@ -3,7 +3,7 @@
 """The shared ledger of a bulk job: its inputs, who holds which item, what came of each.
 
 Workers on several machines split one job through it. Each input has a stable key
-(:func:`~._bulktypes.config_key`). A worker *claims* an item (a key holding its id, with
+(:func:`~._types.config_key`). A worker *claims* an item (a key holding its id, with
 a lease it renews while it lives), records its *intent* just before the create leaves,
 and *records* the outcome after; a record is written once and never overwritten.
 
@@ -29,7 +29,7 @@ Keys (the job id in a hash tag, so one job lives in one Redis Cluster slot)::
 
 Every call goes through one outage budget per ledger (``outage_timeout``): a failing
 call is retried while the outage is younger than the budget, then calls fail at once
-with :class:`~._redis.CoordinationError` until Redis answers again.
+with :class:`CoordinationError` until Redis answers again.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@
 group's sliding window (and the overall cap's) is a sorted set in Redis, changed only
 by the scripts of :mod:`._redis`, which take a slot in every window at once or in none,
 on the server's clock. A 429 sets a cool-down key that holds the whole group in every
-process. The in-memory :class:`~._ratelimit.RateLimiter` stays the default.
+process. The in-memory :class:`~._limiter.RateLimiter` stays the default.
 
 Fail safe: a Redis that cannot be reached on first use is an error at once; one lost
 later is retried for ``outage_timeout`` seconds, counted once per limiter from the
