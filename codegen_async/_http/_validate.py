@@ -29,11 +29,26 @@ __all__ = [
     "check_str_map",
     "check_timeout",
     "normalize_statuses",
+    "resolve_org",
 ]
 
 _KNOWN_STATUSES = TERMINAL_STATUSES | ACTIVE_STATUSES | PAUSED_STATUSES
 # The docs' spellings (API.md section 6) mapped onto what the API sends.
 _STATUS_ALIASES = {"COMPLETED": "COMPLETE", "CANCELED": "CANCELLED", "FAILURE": "FAILED"}
+
+
+def resolve_org(org_id: int | None, configured: int | None) -> int:
+    """The given org id, else the configured one; never a silent default."""
+    if type(org_id) is int and org_id > 0:  # the common case, checked in one step
+        return org_id
+    if org_id is None:
+        org_id = configured
+        if org_id is None:
+            raise ValidationError(
+                "org_id is required: pass it, or set CodegenConfig(org_id=...) "
+                "or the CODEGEN_ORG_ID environment variable"
+            )
+    return check_id("org_id", org_id)
 
 
 def check_id(name: str, value: Any) -> int:

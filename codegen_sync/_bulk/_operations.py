@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._http._backend import Job, monotonic
+from .._http._validate import resolve_org
 from ..errors import CodegenError, OutcomeUnknownError, ValidationError
 from ..models import AgentRun
 from ._args import (
@@ -162,7 +163,7 @@ class BulkOperations:
         check_callbacks(on_progress=on_progress, on_result=on_result, on_send=on_send)
         for name, flag in (("progress", progress), ("reconcile", reconcile), ("audit", audit)):
             check_flag(name, flag)
-        org = self._client._org(org_id)
+        org = resolve_org(org_id, self._client.config.org_id)
         items = list_configs(configs)
         keys = [config_key(i, c) for i, c in enumerate(items)]
         concurrency = self._concurrency(max_concurrent)
@@ -273,7 +274,7 @@ class BulkOperations:
         ``configs`` are the job's inputs (their keys name the runs); ``origin`` bounds
         the search (default: every run of the token).
         """
-        org = self._client._org(org_id)
+        org = resolve_org(org_id, self._client.config.org_id)
         keys = [config_key(i, c) for i, c in enumerate(list_configs(configs))]
         search = MarkerSearch(
             self._client,
@@ -311,7 +312,7 @@ class BulkOperations:
         """Fetch many runs (fresh, never from the cache); one result per id, in order."""
         check_callbacks(on_progress=on_progress, on_result=on_result)
         check_flag("progress", progress)
-        org = self._client._org(org_id)
+        org = resolve_org(org_id, self._client.config.org_id)
         ids = list_ids(run_ids)
 
         def call(run_id: int) -> Job[AgentRun]:
@@ -341,7 +342,7 @@ class BulkOperations:
         """
         check_callbacks(on_progress=on_progress, on_result=on_result)
         check_flag("progress", progress)
-        org = self._client._org(org_id)
+        org = resolve_org(org_id, self._client.config.org_id)
 
         def call(spec: Any) -> Job[AgentRun] | ValidationError:
             if isinstance(spec, tuple) and len(spec) == 2:

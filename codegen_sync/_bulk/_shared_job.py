@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._http._backend import Event, Lock, background_task, sleep
+from .._http._validate import resolve_org
 from .._ratelimit._redis_outage import DEFAULT_OUTAGE_TIMEOUT
 from ..errors import OutcomeUnknownError, ValidationError
 from ._args import check_flag, positive_int, prepare_config
@@ -123,7 +124,7 @@ class SharedBulkJob:
         ledger be lost. Submitting the same inputs again returns the stored origin;
         different inputs under the same id are refused (:class:`ValidationError`)."""
         items = _checked(configs)
-        org = self._client._org(self._org_id)
+        org = resolve_org(self._org_id, self._client.config.org_id)
         origin = take_origin(self._client, org)
         self.origin = self.ledger.submit(items, origin, ttl=ttl)
         return self.origin
@@ -136,7 +137,7 @@ class SharedBulkJob:
         outlasts ``outage_timeout``.
         """
         concurrency = positive_int("max_concurrent", max_concurrent)
-        org = self._client._org(self._org_id)
+        org = resolve_org(self._org_id, self._client.config.org_id)
         state = self.ledger.open()
         origin = state.origin or self.origin or _search_everything()
         self.origin = origin
@@ -155,7 +156,7 @@ class SharedBulkJob:
     def audit(self) -> BulkAudit:
         """What the server holds for the job: every run carrying its markers, per input
         (created once, more than once with every run id, or never)."""
-        org = self._client._org(self._org_id)
+        org = resolve_org(self._org_id, self._client.config.org_id)
         state = self.ledger.open()
         origin = state.origin or self.origin or _search_everything()
         keys = [config_key(i, c) for i, c in enumerate(state.inputs)]
@@ -194,7 +195,7 @@ class SharedBulkJob:
         cannot complete: absence would not be proven.
         """
         items = _checked(configs)
-        org = self._client._org(self._org_id)
+        org = resolve_org(self._org_id, self._client.config.org_id)
         origin = origin or self.origin or self.ledger.stored_origin()
         origin = origin or _search_everything()
         sleep(self.reconcile_grace)

@@ -19,6 +19,7 @@ from codegen_async._http._validate import (
     check_str_map,
     check_timeout,
     normalize_statuses,
+    resolve_org,
 )
 
 __all__ = [
@@ -36,4 +37,5 @@ __all__ = [
     "check_str_map",
     "check_timeout",
     "normalize_statuses",
+    "resolve_org",
 ]
