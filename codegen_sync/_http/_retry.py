@@ -3,11 +3,17 @@
 """Re-exports :mod:`codegen_async._http._retry`: the very same objects, shared by both packages."""
 
 from codegen_async._http._retry import (
+    check_resend,
     delays,
     parse_retry_after,
+    retryable,
+    status_delay,
 )
 
 __all__ = [
+    "check_resend",
     "delays",
     "parse_retry_after",
+    "retryable",
+    "status_delay",
 ]

@@ -20,19 +20,16 @@ from ..errors import (
     APIConnectionError,
     APITimeoutError,
     AuthenticationError,
-    CodegenAPIError,
     CodegenError,
     DecodeError,
-    OutcomeUnknownError,
     RateLimitError,
-    ServerError,
 )
 from ._backend import IS_ASYNC, CancelledError, HTTPBackend, Job, monotonic, sleep
 from ._cache import ResponseCache
 from ._errormap import error_for_response, redact
 from ._metrics import Metrics
 from ._response import RawResponse
-from ._retry import delays
+from ._retry import check_resend, delays, retryable, status_delay
 from ._types import NOT_GIVEN, NotGiven
 from ._urls import encode_query, join, origin, safe_url
 from ._validate import check_count, check_timeout
@@ -47,8 +44,6 @@ T = TypeVar("T")
 logger = logging.getLogger("codegen")
 
 _MAX_REDIRECTS = 3
-# Statuses at which the server cannot have acted on a request (safe to resend a create).
-_NOT_PROCESSED = frozenset({429, 503})
 
 
 class Transport:
@@ -174,7 +169,14 @@ class Transport:
                     if not isinstance(exc, APIConnectionError):
                         raise  # cancelled, or an error we do not retry
                     redact(exc, self._secret)
-                    self._check_resend(exc, method, url, idempotent, retries_left)
+                    check_resend(
+                        self.config,
+                        exc,
+                        method,
+                        url,
+                        idempotent=idempotent,
+                        retries_left=retries_left,
+                    )
                     backoff_delays = backoff_delays or self._backoff()
                     delay = next(backoff_delays)
                     self._log_retry(method, url, attempt, delay, exc.message)
@@ -290,50 +292,19 @@ class Transport:
         limiter = self.limiter
         if status == 429:
             limiter.penalize(group, retry_after, sent_at)
-        if not self._retryable(error, status, idempotent) or retries_left <= 0:
+        if not retryable(self.config, error, status, idempotent) or retries_left <= 0:
             if isinstance(error, RateLimitError) and error.retry_after is None:
                 # No Retry-After from the server: say when our own window frees a
                 # slot, so `sleep(e.retry_after)` works (never less than a second).
                 error.retry_after = max(1.0, limiter.status().groups[group].reset_in)
             raise error
         self.metrics.record_retry(group, rate_limited=status == 429)
-        delay = self._status_delay(status, retry_after, backoff)
+        delay = status_delay(self.config, status, retry_after, backoff, self.limiter.strategy)
         self._log_retry(method, url, attempt, delay, f"{status} {error.detail}")
         return delay
 
-    def _status_delay(self, status: int, retry_after: float | None, backoff: float) -> float:
-        if retry_after is not None:
-            return min(retry_after, self.config.retry_max_delay)
-        if status == 429 and self.limiter.strategy != "none":
-            return 0.0  # the limiter's group cool-down decides when to go again
-        return backoff
-
-    def _check_resend(
-        self, exc: APIConnectionError, method: str, url: str, idempotent: bool, retries_left: int
-    ) -> None:
-        """Raise unless a request that failed on the way may be sent again."""
-        if not idempotent and exc.request_sent and not self.config.retry_unknown_creates:
-            raise OutcomeUnknownError(
-                f"the server may or may not have acted on this request: {exc.message}",
-                method=method,
-                url=safe_url(url),
-                cause=exc,
-            ) from exc
-        if retries_left <= 0:
-            raise exc
-
     def _backoff(self) -> Iterator[float]:
         return delays(self.config.retry_backoff_factor, self.config.retry_max_delay)
-
-    def _retryable(self, error: CodegenAPIError, status: int, idempotent: bool) -> bool:
-        if status not in self.config.retry_on_status:
-            return False
-        if idempotent:
-            return True
-        # A create-run POST is resent only where the server cannot have acted on it.
-        return status in _NOT_PROCESSED or (
-            self.config.retry_unknown_creates and isinstance(error, ServerError)
-        )
 
     def _no_slot(
         self, group: str, method: str, url: str, wait: float, timeout: float
