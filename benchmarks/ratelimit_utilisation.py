@@ -26,7 +26,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from codegen_async import AsyncCodegenClient, CodegenConfig
-from codegen_async._backend import monotonic
+from codegen_async._http._backend import monotonic
 from codegen_async.config import DEFAULT_RATE_LIMITS, RateLimitStrategy
 from codegen_async.emulator import Emulator, serve_in_thread
 

@@ -34,7 +34,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from codegen_async import AsyncCodegenClient, CodegenConfig, CodegenError
-from codegen_async._bulktypes import BulkResult, describe_error
+from codegen_async._bulk._types import BulkResult, describe_error
 from codegen_async.config import DEFAULT_RATE_LIMITS
 from codegen_async.emulator import EmulatorConfig, FaultConfig, parse_faults, serve_in_thread
 from codegen_async.emulator._accounting import CreateRecord

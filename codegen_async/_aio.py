@@ -9,16 +9,25 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Coroutine, Iterator
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    from ._decorators import RetryPolicy
     from .events import RunEvent
 
 __all__ = ["dispatch_async", "retrying_async"]
 
 R = TypeVar("R")
+
+
+class RetryPolicy(Protocol):
+    """What :func:`retrying_async` uses of ``_decorators.RetryPolicy`` (which imports this)."""
+
+    def delays(self) -> Iterator[float]: ...
+
+    def next_delay(
+        self, func: Callable[..., Any], attempt: int, exc: Exception, delays: Iterator[float]
+    ) -> float | None: ...
 
 
 async def dispatch_async(handlers: list[Callable[[RunEvent], Any]], event: RunEvent) -> list[Any]:

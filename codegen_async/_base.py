@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, TypeVar
 
-from ._cache import CacheStats
-from ._metrics import ClientStats
-from ._ratestatus import RateLimitStatus
-from ._transport import AsyncTransport
-from ._validate import check_id
+from ._http._cache import CacheStats
+from ._http._metrics import ClientStats
+from ._http._transport import AsyncTransport
+from ._http._validate import resolve_org
+from ._ratelimit._status import RateLimitStatus
 from .config import CodegenConfig
-from .errors import ConfigurationError, ValidationError
+from .errors import ConfigurationError
 
 __all__ = ["AsyncBaseClient"]
 
@@ -41,16 +41,9 @@ class AsyncBaseClient:
 
     def _org(self, org_id: int | None) -> int:
         """The given org id, else the configured one; never a silent default."""
-        if type(org_id) is int and org_id > 0:  # the common case, checked in one step
+        if type(org_id) is int and org_id > 0:  # the common case, without a call
             return org_id
-        if org_id is None:
-            org_id = self.config.org_id
-            if org_id is None:
-                raise ValidationError(
-                    "org_id is required: pass it, or set CodegenConfig(org_id=...) "
-                    "or the CODEGEN_ORG_ID environment variable"
-                )
-        return check_id("org_id", org_id)
+        return resolve_org(org_id, self.config.org_id)
 
     def get_stats(self) -> ClientStats:
         """Request metrics: totals, success and error rates, latency percentiles, per group."""

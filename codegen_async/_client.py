@@ -7,17 +7,17 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from ._backend import monotonic
+from ._http._backend import monotonic
+from ._http._validate import check_timeout
 from ._orgs import AsyncOrganizationsAPI
 from ._runs import AsyncAgentRunsAPI
-from ._validate import check_timeout
 from .errors import CodegenAPIError, CodegenError, RateLimitError, ValidationError
 
 # The bulk runner, watcher and health monitor load on first use: importing the client
 # stays cheap for the many programs that never touch them.
 if TYPE_CHECKING:
-    from ._bulk import AsyncBulkOperations
-    from ._bulktypes import BulkProgress, BulkResult
+    from ._bulk._operations import AsyncBulkOperations
+    from ._bulk._types import BulkProgress, BulkResult
     from ._health import AsyncHealthMonitor
     from ._watch import AsyncRunWatcher
     from .events import RunEvent
@@ -90,7 +90,7 @@ class AsyncCodegenClient(AsyncAgentRunsAPI, AsyncOrganizationsAPI):
 
         ``options`` are :class:`AsyncBulkOperations` settings (``max_attempts``, ...).
         """
-        from ._bulk import AsyncBulkOperations
+        from ._bulk._operations import AsyncBulkOperations
 
         return AsyncBulkOperations(self, max_concurrent=max_concurrent, **options)
 
@@ -106,7 +106,7 @@ class AsyncCodegenClient(AsyncAgentRunsAPI, AsyncOrganizationsAPI):
     ) -> list[BulkResult]:
         """Create one run per config, each exactly once; one :class:`BulkResult` per config,
         in order (see :meth:`AsyncBulkOperations.create_agent_runs` for ``options``)."""
-        from ._bulk import AsyncBulkOperations
+        from ._bulk._operations import AsyncBulkOperations
 
         bulk = AsyncBulkOperations(self, max_concurrent=max_concurrent)
         return await bulk.create_agent_runs(
@@ -117,7 +117,7 @@ class AsyncCodegenClient(AsyncAgentRunsAPI, AsyncOrganizationsAPI):
         self, org_id: int | None, run_ids: Iterable[int], max_concurrent: int = 5
     ) -> list[BulkResult]:
         """Fetch many runs with single GETs; one :class:`BulkResult` per id, in order."""
-        from ._bulk import AsyncBulkOperations
+        from ._bulk._operations import AsyncBulkOperations
 
         return await AsyncBulkOperations(self).get_agent_runs(org_id, run_ids, max_concurrent)
 
@@ -128,7 +128,7 @@ class AsyncCodegenClient(AsyncAgentRunsAPI, AsyncOrganizationsAPI):
         max_concurrent: int = 5,
     ) -> list[BulkResult]:
         """Resume many runs (``(run_id, prompt)`` pairs); one :class:`BulkResult` each."""
-        from ._bulk import AsyncBulkOperations
+        from ._bulk._operations import AsyncBulkOperations
 
         return await AsyncBulkOperations(self).resume_agent_runs(org_id, items, max_concurrent)
 

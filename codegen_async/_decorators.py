@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar, cast
 
-from ._retry import delays as _jittered_delays
+from ._http._retry import delays as _jittered_delays
 from .errors import (
     APIConnectionError,
     OutcomeUnknownError,

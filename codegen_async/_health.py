@@ -14,12 +14,12 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._backend import IS_ASYNC, AsyncEvent, background_task, resolve, wait_event
 from ._health_stats import HealthStatistics
+from ._http._backend import IS_ASYNC, AsyncEvent, background_task, resolve, wait_event
 from .errors import CodegenError, ValidationError
 
 if TYPE_CHECKING:
-    from ._client import AsyncCodegenClient
+    from ._protocol import AsyncClientAPI
 
 __all__ = ["AsyncHealthMonitor"]
 
@@ -77,7 +77,7 @@ class AsyncHealthMonitor:
     """
 
     def __init__(
-        self, client: AsyncCodegenClient, interval: float = 30.0, *, timeout: float = 10.0
+        self, client: AsyncClientAPI, interval: float = 30.0, *, timeout: float = 10.0
     ) -> None:
         for name, value in (("interval", interval), ("timeout", timeout)):
             if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:

@@ -115,6 +115,12 @@ def _token_from_env() -> str | None:
     return None
 
 
+def _default_user_agent() -> str:
+    from ._version import version
+
+    return f"codegen-client/{version()}"
+
+
 @dataclasses.dataclass(frozen=True, repr=False)
 class CodegenConfig:
     """Settings of a client. Every field falls back to its environment variable.
@@ -196,7 +202,7 @@ class CodegenConfig:
     max_response_size: int = 64 * 1024 * 1024
     verify_ssl: bool = True
     log_level: str | None = dataclasses.field(default_factory=_env("CODEGEN_LOG_LEVEL", str, None))
-    user_agent: str = "codegen-client/0.1"
+    user_agent: str = dataclasses.field(default_factory=_default_user_agent)
     poll_interval: float = 2.0
     time_scale: float = dataclasses.field(default_factory=_env("CODEGEN_TIME_SCALE", float, 1.0))
 

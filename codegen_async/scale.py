@@ -19,9 +19,9 @@ Everything here coordinates through a Redis server that every worker reaches:
 
 from __future__ import annotations
 
-from ._ledger import AsyncJobLedger
-from ._redis import CoordinationError
-from ._redis_limiter import AsyncRedisRateLimiter
-from ._shared_bulk import AsyncSharedBulkJob
+from ._bulk._ledger import AsyncJobLedger
+from ._bulk._shared_job import AsyncSharedBulkJob
+from ._ratelimit._redis import CoordinationError
+from ._ratelimit._redis_limiter import AsyncRedisRateLimiter
 
 __all__ = ["AsyncJobLedger", "AsyncRedisRateLimiter", "AsyncSharedBulkJob", "CoordinationError"]

@@ -11,77 +11,81 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+# For type checkers only (they cannot follow __getattr__): the same names as _SOURCES,
+# which tests/test_architecture.py checks.
 if TYPE_CHECKING:
-    from ._bulk import BulkOperations
-    from ._bulktypes import BulkAudit, BulkProgress, BulkResult, JobOrigin
-    from ._cache import CacheStats
-    from ._client import CodegenClient
-    from ._decorators import retry_on_error
-    from ._dependency import get_codegen_client
-    from ._health import HealthMonitor
-    from ._health_stats import HealthStatistics
-    from ._jobfile import JobFile
-    from ._metrics import ClientStats, GroupStats
-    from ._ratestatus import GroupLimitStatus, RateLimitStatus
-    from ._types import NOT_GIVEN, NotGiven
-    from ._watch import RunWatcher, WatchStatistics
-    from .config import CodegenConfig, ConfigPresets
-    from .errors import (
-        APIConnectionError,
-        APITimeoutError,
-        AuthenticationError,
-        CodegenAPIError,
-        CodegenError,
-        ConfigurationError,
-        DecodeError,
-        JobFileError,
-        JobLockedError,
-        LedgerLostError,
-        NotFoundError,
-        OutcomeUnknownError,
-        PaymentRequiredError,
-        PermissionDeniedError,
-        RateLimitError,
-        ResponseTooLargeError,
-        ServerError,
-        ValidationError,
-        WaitTimeoutError,
-        WebhookVerificationError,
-    )
-    from .events import (
-        AGENT_RUN_COMPLETED,
-        AGENT_RUN_CREATED,
-        AGENT_RUN_FAILED,
-        AGENT_RUN_STATUS_CHANGED,
-        RunEvent,
-    )
-    from .models import (
-        AgentRun,
-        AgentRunLog,
-        AgentRunStatus,
-        AgentRunWithLogs,
-        AnalyzeLogsResult,
-        CheckSuiteSettings,
-        CLIRules,
-        EditPRResult,
-        GithubPullRequest,
-        IntegrationStatus,
-        OAuthProvider,
-        Organization,
-        OrganizationIntegrations,
-        OrganizationSettings,
-        Page,
-        PRState,
-        Repository,
-        SetupCommandsResult,
-        SlackConnectToken,
-        SourceType,
-        User,
-    )
-    from .testing._mock import MockCodegenClient
-    from .webhooks import WebhookEvent, WebhookHandler
-
-__version__ = "0.1.0"
+    __version__: str
+    from ._bulk._jobfile import JobFile as JobFile
+    from ._bulk._operations import BulkOperations as BulkOperations
+    from ._bulk._types import BulkAudit as BulkAudit
+    from ._bulk._types import BulkProgress as BulkProgress
+    from ._bulk._types import BulkResult as BulkResult
+    from ._bulk._types import JobOrigin as JobOrigin
+    from ._client import CodegenClient as CodegenClient
+    from ._decorators import retry_on_error as retry_on_error
+    from ._dependency import get_codegen_client as get_codegen_client
+    from ._health import HealthMonitor as HealthMonitor
+    from ._health_stats import HealthStatistics as HealthStatistics
+    from ._http._cache import CacheStats as CacheStats
+    from ._http._metrics import ClientStats as ClientStats
+    from ._http._metrics import GroupStats as GroupStats
+    from ._http._types import NOT_GIVEN as NOT_GIVEN
+    from ._http._types import NotGiven as NotGiven
+    from ._ratelimit._status import GroupLimitStatus as GroupLimitStatus
+    from ._ratelimit._status import RateLimitStatus as RateLimitStatus
+    from ._watch import RunWatcher as RunWatcher
+    from ._watch import WatchStatistics as WatchStatistics
+    from .config import CodegenConfig as CodegenConfig
+    from .config import ConfigPresets as ConfigPresets
+    from .errors import APIConnectionError as APIConnectionError
+    from .errors import APITimeoutError as APITimeoutError
+    from .errors import AuthenticationError as AuthenticationError
+    from .errors import CodegenAPIError as CodegenAPIError
+    from .errors import CodegenError as CodegenError
+    from .errors import ConfigurationError as ConfigurationError
+    from .errors import DecodeError as DecodeError
+    from .errors import JobFileError as JobFileError
+    from .errors import JobLockedError as JobLockedError
+    from .errors import LedgerLostError as LedgerLostError
+    from .errors import NotFoundError as NotFoundError
+    from .errors import OutcomeUnknownError as OutcomeUnknownError
+    from .errors import PaymentRequiredError as PaymentRequiredError
+    from .errors import PermissionDeniedError as PermissionDeniedError
+    from .errors import RateLimitError as RateLimitError
+    from .errors import ResponseTooLargeError as ResponseTooLargeError
+    from .errors import ServerError as ServerError
+    from .errors import ValidationError as ValidationError
+    from .errors import WaitTimeoutError as WaitTimeoutError
+    from .errors import WebhookVerificationError as WebhookVerificationError
+    from .events import AGENT_RUN_COMPLETED as AGENT_RUN_COMPLETED
+    from .events import AGENT_RUN_CREATED as AGENT_RUN_CREATED
+    from .events import AGENT_RUN_FAILED as AGENT_RUN_FAILED
+    from .events import AGENT_RUN_STATUS_CHANGED as AGENT_RUN_STATUS_CHANGED
+    from .events import RunEvent as RunEvent
+    from .models import AgentRun as AgentRun
+    from .models import AgentRunLog as AgentRunLog
+    from .models import AgentRunStatus as AgentRunStatus
+    from .models import AgentRunWithLogs as AgentRunWithLogs
+    from .models import AnalyzeLogsResult as AnalyzeLogsResult
+    from .models import CheckSuiteSettings as CheckSuiteSettings
+    from .models import CLIRules as CLIRules
+    from .models import EditPRResult as EditPRResult
+    from .models import GithubPullRequest as GithubPullRequest
+    from .models import IntegrationStatus as IntegrationStatus
+    from .models import OAuthProvider as OAuthProvider
+    from .models import Organization as Organization
+    from .models import OrganizationIntegrations as OrganizationIntegrations
+    from .models import OrganizationSettings as OrganizationSettings
+    from .models import Page as Page
+    from .models import PRState as PRState
+    from .models import Repository as Repository
+    from .models import SetupCommandsResult as SetupCommandsResult
+    from .models import SlackConnectToken as SlackConnectToken
+    from .models import SourceType as SourceType
+    from .models import User as User
+    from .testing._mock import MockCodegenClient as MockCodegenClient
+    from .webhooks import WebhookEvent as WebhookEvent
+    from .webhooks import WebhookHandler as WebhookHandler
 
 # Where each public name lives.
 _SOURCES: dict[str, str] = {
@@ -96,24 +100,24 @@ _SOURCES: dict[str, str] = {
     "AgentRunStatus": ".models",
     "AgentRunWithLogs": ".models",
     "AnalyzeLogsResult": ".models",
-    "BulkOperations": "._bulk",
+    "BulkOperations": "._bulk._operations",
     "CodegenClient": "._client",
     "HealthMonitor": "._health",
     "MockCodegenClient": ".testing._mock",
     "RunWatcher": "._watch",
     "AuthenticationError": ".errors",
-    "BulkAudit": "._bulktypes",
-    "BulkProgress": "._bulktypes",
-    "BulkResult": "._bulktypes",
-    "JobFile": "._jobfile",
+    "BulkAudit": "._bulk._types",
+    "BulkProgress": "._bulk._types",
+    "BulkResult": "._bulk._types",
+    "JobFile": "._bulk._jobfile",
     "JobFileError": ".errors",
     "JobLockedError": ".errors",
-    "JobOrigin": "._bulktypes",
+    "JobOrigin": "._bulk._types",
     "LedgerLostError": ".errors",
     "CLIRules": ".models",
-    "CacheStats": "._cache",
+    "CacheStats": "._http._cache",
     "CheckSuiteSettings": ".models",
-    "ClientStats": "._metrics",
+    "ClientStats": "._http._metrics",
     "CodegenAPIError": ".errors",
     "CodegenConfig": ".config",
     "CodegenError": ".errors",
@@ -122,13 +126,13 @@ _SOURCES: dict[str, str] = {
     "DecodeError": ".errors",
     "EditPRResult": ".models",
     "GithubPullRequest": ".models",
-    "GroupLimitStatus": "._ratestatus",
-    "GroupStats": "._metrics",
+    "GroupLimitStatus": "._ratelimit._status",
+    "GroupStats": "._http._metrics",
     "HealthStatistics": "._health_stats",
     "IntegrationStatus": ".models",
-    "NOT_GIVEN": "._types",
+    "NOT_GIVEN": "._http._types",
     "NotFoundError": ".errors",
-    "NotGiven": "._types",
+    "NotGiven": "._http._types",
     "OAuthProvider": ".models",
     "Organization": ".models",
     "OrganizationIntegrations": ".models",
@@ -139,7 +143,7 @@ _SOURCES: dict[str, str] = {
     "PaymentRequiredError": ".errors",
     "PermissionDeniedError": ".errors",
     "RateLimitError": ".errors",
-    "RateLimitStatus": "._ratestatus",
+    "RateLimitStatus": "._ratelimit._status",
     "Repository": ".models",
     "ResponseTooLargeError": ".errors",
     "RunEvent": ".events",
@@ -158,82 +162,14 @@ _SOURCES: dict[str, str] = {
     "retry_on_error": "._decorators",
 }
 
-__all__ = [
-    "AGENT_RUN_COMPLETED",
-    "AGENT_RUN_CREATED",
-    "AGENT_RUN_FAILED",
-    "AGENT_RUN_STATUS_CHANGED",
-    "NOT_GIVEN",
-    "APIConnectionError",
-    "APITimeoutError",
-    "AgentRun",
-    "AgentRunLog",
-    "AgentRunStatus",
-    "AgentRunWithLogs",
-    "AnalyzeLogsResult",
-    "AuthenticationError",
-    "BulkAudit",
-    "BulkOperations",
-    "BulkProgress",
-    "BulkResult",
-    "CLIRules",
-    "CacheStats",
-    "CheckSuiteSettings",
-    "ClientStats",
-    "CodegenAPIError",
-    "CodegenClient",
-    "CodegenConfig",
-    "CodegenError",
-    "ConfigPresets",
-    "ConfigurationError",
-    "DecodeError",
-    "EditPRResult",
-    "GithubPullRequest",
-    "GroupLimitStatus",
-    "GroupStats",
-    "HealthMonitor",
-    "HealthStatistics",
-    "IntegrationStatus",
-    "JobFile",
-    "JobFileError",
-    "JobLockedError",
-    "JobOrigin",
-    "LedgerLostError",
-    "MockCodegenClient",
-    "NotFoundError",
-    "NotGiven",
-    "OAuthProvider",
-    "Organization",
-    "OrganizationIntegrations",
-    "OrganizationSettings",
-    "OutcomeUnknownError",
-    "PRState",
-    "Page",
-    "PaymentRequiredError",
-    "PermissionDeniedError",
-    "RateLimitError",
-    "RateLimitStatus",
-    "Repository",
-    "ResponseTooLargeError",
-    "RunEvent",
-    "RunWatcher",
-    "ServerError",
-    "SetupCommandsResult",
-    "SlackConnectToken",
-    "SourceType",
-    "User",
-    "ValidationError",
-    "WaitTimeoutError",
-    "WatchStatistics",
-    "WebhookEvent",
-    "WebhookHandler",
-    "WebhookVerificationError",
-    "get_codegen_client",
-    "retry_on_error",
-]
+__all__ = list(_SOURCES)  # one list: this map names every public name and its module
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # read from the installed distribution, on first use
+        from ._version import version
+
+        return version()
     source = _SOURCES.get(name)
     if source is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

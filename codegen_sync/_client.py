@@ -9,17 +9,17 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from ._backend import monotonic
+from ._http._backend import monotonic
+from ._http._validate import check_timeout
 from ._orgs import OrganizationsAPI
 from ._runs import AgentRunsAPI
-from ._validate import check_timeout
 from .errors import CodegenAPIError, CodegenError, RateLimitError, ValidationError
 
 # The bulk runner, watcher and health monitor load on first use: importing the client
 # stays cheap for the many programs that never touch them.
 if TYPE_CHECKING:
-    from ._bulk import BulkOperations
-    from ._bulktypes import BulkProgress, BulkResult
+    from ._bulk._operations import BulkOperations
+    from ._bulk._types import BulkProgress, BulkResult
     from ._health import HealthMonitor
     from ._watch import RunWatcher
     from .events import RunEvent
@@ -92,7 +92,7 @@ class CodegenClient(AgentRunsAPI, OrganizationsAPI):
 
         ``options`` are :class:`BulkOperations` settings (``max_attempts``, ...).
         """
-        from ._bulk import BulkOperations
+        from ._bulk._operations import BulkOperations
 
         return BulkOperations(self, max_concurrent=max_concurrent, **options)
 
@@ -108,7 +108,7 @@ class CodegenClient(AgentRunsAPI, OrganizationsAPI):
     ) -> list[BulkResult]:
         """Create one run per config, each exactly once; one :class:`BulkResult` per config,
         in order (see :meth:`BulkOperations.create_agent_runs` for ``options``)."""
-        from ._bulk import BulkOperations
+        from ._bulk._operations import BulkOperations
 
         bulk = BulkOperations(self, max_concurrent=max_concurrent)
         return bulk.create_agent_runs(
@@ -119,7 +119,7 @@ class CodegenClient(AgentRunsAPI, OrganizationsAPI):
         self, org_id: int | None, run_ids: Iterable[int], max_concurrent: int = 5
     ) -> list[BulkResult]:
         """Fetch many runs with single GETs; one :class:`BulkResult` per id, in order."""
-        from ._bulk import BulkOperations
+        from ._bulk._operations import BulkOperations
 
         return BulkOperations(self).get_agent_runs(org_id, run_ids, max_concurrent)
 
@@ -130,7 +130,7 @@ class CodegenClient(AgentRunsAPI, OrganizationsAPI):
         max_concurrent: int = 5,
     ) -> list[BulkResult]:
         """Resume many runs (``(run_id, prompt)`` pairs); one :class:`BulkResult` each."""
-        from ._bulk import BulkOperations
+        from ._bulk._operations import BulkOperations
 
         return BulkOperations(self).resume_agent_runs(org_id, items, max_concurrent)
 

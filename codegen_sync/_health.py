@@ -16,12 +16,12 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._backend import IS_ASYNC, Event, background_task, resolve, wait_event
 from ._health_stats import HealthStatistics
+from ._http._backend import IS_ASYNC, Event, background_task, resolve, wait_event
 from .errors import CodegenError, ValidationError
 
 if TYPE_CHECKING:
-    from ._client import CodegenClient
+    from ._protocol import ClientAPI
 
 __all__ = ["HealthMonitor"]
 
@@ -78,9 +78,7 @@ class HealthMonitor:
         timeout: Seconds one check may take before it counts as unhealthy.
     """
 
-    def __init__(
-        self, client: CodegenClient, interval: float = 30.0, *, timeout: float = 10.0
-    ) -> None:
+    def __init__(self, client: ClientAPI, interval: float = 30.0, *, timeout: float = 10.0) -> None:
         for name, value in (("interval", interval), ("timeout", timeout)):
             if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
                 raise ValidationError(f"{name} must be a positive number, got {value!r}")

@@ -9,15 +9,15 @@ from typing import Any
 import msgspec
 
 from ._base import BaseClient
-from ._bodies import (
+from ._http._bodies import (
     CheckSuiteSettingsBody,
     EditPRBody,
     GenerateSetupCommandsBody,
     GenerateTokenBody,
     encode,
 )
-from ._types import NOT_GIVEN, NotGiven
-from ._validate import (
+from ._http._types import NOT_GIVEN, NotGiven
+from ._http._validate import (
     check_count,
     check_id,
     check_page,

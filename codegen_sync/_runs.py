@@ -4,19 +4,18 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable, Iterator
-from contextvars import ContextVar
 from operator import attrgetter
 from typing import Any
 
 import msgspec
 
-from ._backend import Job, monotonic, sleep
 from ._base import BaseClient
-from ._bodies import CreateAgentRunBody, ResumeAgentRunBody, StopAgentRunBody, encode
-from ._types import NOT_GIVEN, NotGiven
-from ._validate import (
+from ._http._backend import monotonic, sleep
+from ._http._bodies import CreateAgentRunBody, ResumeAgentRunBody, StopAgentRunBody, encode
+from ._http._hooks import before_send_hook
+from ._http._types import NOT_GIVEN, NotGiven
+from ._http._validate import (
     check_bool,
     check_count,
     check_id,
@@ -32,7 +31,7 @@ from ._validate import (
 from .errors import DecodeError, ValidationError, WaitTimeoutError
 from .models import AgentRun, AgentRunLog, AgentRunWithLogs, Page
 
-__all__ = ["AgentRunsAPI", "before_each_send"]
+__all__ = ["AgentRunsAPI"]
 
 _RUN = msgspec.json.Decoder(AgentRun)
 _RUN_PAGE = msgspec.json.Decoder(Page[AgentRun])
@@ -57,22 +56,6 @@ def _runs_query(
         "user_id": check_id("user_id", user_id) if user_id is not None else None,
         "source_type": check_source_type(source_type),
     }
-
-
-_before_send: ContextVar[Job[None] | None] = ContextVar("codegen_before_send", default=None)
-
-
-@contextlib.contextmanager
-def before_each_send(hook: Job[None]) -> Iterator[None]:
-    """Run ``hook`` before each attempt of the creates made inside this block (in this
-    task or thread), once the attempt's rate-limit slot is taken and just before it may
-    leave. The bulk runners record their intent there; the hook may raise to send nothing.
-    """
-    token = _before_send.set(hook)
-    try:
-        yield
-    finally:
-        _before_send.reset(token)
 
 
 class AgentRunsAPI(BaseClient):
@@ -118,7 +101,7 @@ class AgentRunsAPI(BaseClient):
             timeout=timeout,
             max_retries=max_retries,
             invalidates=f"/v1/organizations/{org}/agent/runs",
-            before_send=_before_send.get(),
+            before_send=before_send_hook(),
         )
 
     def get_agent_run(
@@ -161,7 +144,8 @@ class AgentRunsAPI(BaseClient):
         """
         org = self._org(org_id)
         skip, limit = check_page(page, per_page)
-        # The request is awaited here, not in a helper coroutine: one await level less.
+        # The transport is called here, not through a helper: in the async client a
+        # helper coroutine would add an await level to every call.
         return self._transport.request(
             "GET",
             f"/v1/organizations/{org}/agent/runs",

@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._backend import Job, gather_bounded, monotonic, sleep
-from ._validate import check_id, check_positive
+from ._http._backend import Job, gather_bounded, monotonic, sleep
+from ._http._validate import check_id, check_positive, resolve_org
 from .errors import (
     AuthenticationError,
     CodegenError,
@@ -31,7 +31,7 @@ from .events import RunEvent, event_type_for, make_event
 from .models import PAUSED_STATUSES, TERMINAL_STATUSES, AgentRun
 
 if TYPE_CHECKING:
-    from ._client import CodegenClient
+    from ._protocol import ClientAPI
 
 __all__ = ["RunWatcher", "WatchStatistics"]
 
@@ -83,7 +83,7 @@ class RunWatcher:
 
     def __init__(
         self,
-        client: CodegenClient,
+        client: ClientAPI,
         org_id: int | None,
         run_ids: Iterable[int],
         *,
@@ -95,7 +95,7 @@ class RunWatcher:
         max_scan_pages: int = 20,
     ) -> None:
         self._client = client
-        self._org = client._org(org_id)
+        self._org = resolve_org(org_id, client.config.org_id)
         if isinstance(run_ids, str | bytes) or not isinstance(run_ids, Iterable):
             raise ValidationError("run_ids must be a list (or another iterable) of run ids")
         self._ids = list(dict.fromkeys(check_id("run_id", r) for r in run_ids))

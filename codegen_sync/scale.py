@@ -21,9 +21,9 @@ Everything here coordinates through a Redis server that every worker reaches:
 
 from __future__ import annotations
 
-from ._ledger import JobLedger
-from ._redis import CoordinationError
-from ._redis_limiter import RedisRateLimiter
-from ._shared_bulk import SharedBulkJob
+from ._bulk._ledger import JobLedger
+from ._bulk._shared_job import SharedBulkJob
+from ._ratelimit._redis import CoordinationError
+from ._ratelimit._redis_limiter import RedisRateLimiter
 
 __all__ = ["CoordinationError", "JobLedger", "RedisRateLimiter", "SharedBulkJob"]

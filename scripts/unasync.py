@@ -48,6 +48,7 @@ RULES = {
     "AsyncAgentRunsAPI": "AgentRunsAPI",
     "AsyncBaseClient": "BaseClient",
     "AsyncBulkOperations": "BulkOperations",
+    "AsyncClientAPI": "ClientAPI",
     "AsyncCodegenClient": "CodegenClient",
     "AsyncCodegenTestCase": "CodegenTestCase",
     "AsyncCreateJob": "CreateJob",
@@ -99,8 +100,8 @@ OPTIONAL_RULES = {
 # Paths (relative to the source tree) that are not generated at all.
 EXCLUDED = {
     "codegen_async": {
-        "_backend.py",
-        "_deadline.py",
+        "_http/_backend.py",
+        "_http/_deadline.py",
         "cli",
         "__main__.py",
         "testing/pytest_plugin.py",
@@ -156,6 +157,14 @@ def _rewrite_text(text: str, fired: dict[str, int]) -> str:
     return _STRING_WORDS.sub(swap, text)
 
 
+SEAM = "_http._backend"  # the hand-written module, at any depth of relative import
+
+
+def _is_seam(module: str) -> bool:
+    """``_backend`` (from inside ``_http``), ``_http._backend`` or an absolute path to it."""
+    return module in {"_backend", SEAM} or module.endswith("." + SEAM)
+
+
 def _is_pure(path: Path) -> bool:
     """No async syntax, no ``Async*`` names and no import of the seam."""
     source = path.read_text()
@@ -167,12 +176,7 @@ def _is_pure(path: Path) -> bool:
             getattr(node, "id", None) or getattr(node, "name", "")
         ):
             return False
-        if isinstance(node, ast.ImportFrom) and node.module in {
-            "_backend",
-            "codegen_async._backend",
-        }:
-            return False
-        if isinstance(node, ast.ImportFrom) and node.level and node.module == "_backend":
+        if isinstance(node, ast.ImportFrom) and _is_seam(node.module or ""):
             return False
     return True
 
@@ -323,7 +327,11 @@ def _check_rules(fired: dict[str, int]) -> list[str]:
 
 
 def _hand_written(dst: str) -> set[Path]:
-    return {Path("codegen_sync/_backend.py")} if dst == "codegen_sync" else set()
+    return (
+        {Path("codegen_sync", *SEAM.split(".")).with_suffix(".py")}
+        if dst == "codegen_sync"
+        else set()
+    )
 
 
 def _compare(tmp: Path, written: list[Path]) -> list[str]:

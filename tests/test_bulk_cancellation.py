@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from codegen_async import AsyncCodegenClient
-from codegen_async._bulktypes import BulkResult
+from codegen_async._bulk._types import BulkResult
 from codegen_async.emulator import Emulator, FaultConfig
 from tests._async.conftest import config_for
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from codegen_async import CodegenConfig, ConfigurationError
-from codegen_async._cache import CacheStats, ResponseCache
+from codegen_async._http._cache import CacheStats, ResponseCache
 
 
 def filled(max_size: int, *keys: str) -> ResponseCache:

@@ -1,4 +1,4 @@
-"""Unit tests of the async client's coarse request deadlines (``codegen_async._deadline``)."""
+"""Unit tests of the async client's coarse request deadlines (``codegen_async._http._deadline``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from codegen_async._deadline import Deadlines
+from codegen_async._http._deadline import Deadlines
 
 
 async def _guarded(deadlines: Deadlines, timeout: float, work: float) -> str:

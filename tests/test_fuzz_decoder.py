@@ -26,11 +26,11 @@ from codegen_async import (
     _orgs,
     _runs,
 )
-from codegen_async._bulktypes import marker_of
-from codegen_async._errormap import error_for_response
-from codegen_async._response import RawResponse
-from codegen_async._retry import parse_retry_after
-from codegen_async._transport import AsyncTransport
+from codegen_async._bulk._types import marker_of
+from codegen_async._http._errormap import error_for_response
+from codegen_async._http._response import RawResponse
+from codegen_async._http._retry import parse_retry_after
+from codegen_async._http._transport import AsyncTransport
 from codegen_async.models import AgentRun, Model, Page
 from tests.fuzzing import bodies, count, fuzz_settings
 

@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 import codegen_async
 import codegen_sync
 from codegen_async import CodegenAPIError, CodegenError, ConfigPresets
-from codegen_async._errormap import error_for_response, redact
-from codegen_async._response import RawResponse
+from codegen_async._http._errormap import error_for_response, redact
+from codegen_async._http._response import RawResponse
 from tests.fuzzing import count, fuzz_settings, json_values
 from tests.rawserver import HostileServer, Step, chunked
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from codegen_async._metrics import Metrics
+from codegen_async._http._metrics import Metrics
 
 
 class TestMetrics:

@@ -135,8 +135,8 @@ def test_wheel_from_a_clean_checkout_contains_generated_modules(tmp_path: Path) 
     assert 0 == built.returncode, built.stderr[-3000:]
     wheel = next(out.glob("codegen_client-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    for module in ("_client.py", "_transport.py", "_runs.py", "__init__.py", "py.typed"):
+    for module in ("_client.py", "_http/_transport.py", "_runs.py", "__init__.py", "py.typed"):
         assert f"codegen_sync/{module}" in names, module
-    assert "codegen_sync/_backend.py" in names
+    assert "codegen_sync/_http/_backend.py" in names
     source = zipfile.ZipFile(wheel).read("codegen_sync/_client.py").decode()
     assert "class CodegenClient(" in source

@@ -9,9 +9,9 @@ import threading
 import time
 from collections.abc import Callable
 
-from codegen_async._bulktypes import BulkProgress
-from codegen_async._progress import LimitWatch, ProgressBar, Tally
-from codegen_async._ratestatus import GroupLimitStatus, RateLimitStatus
+from codegen_async._bulk._progress import LimitWatch, ProgressBar, Tally
+from codegen_async._bulk._types import BulkProgress
+from codegen_async._ratelimit._status import GroupLimitStatus, RateLimitStatus
 
 
 def group(name: str, *, remaining: int, reset_in: float, waited: float = 0.0) -> GroupLimitStatus:

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from codegen_async._window import AdaptiveLimit, SlidingWindow, acquire_all
+from codegen_async._ratelimit._window import AdaptiveLimit, SlidingWindow, acquire_all
 
 
 def _fill(window: SlidingWindow, now: float, n: int, *, latency: float = 0.0) -> None:

@@ -44,13 +44,9 @@ class _Parser(argparse.ArgumentParser):
 
 def version() -> str:
     """The installed version of the ``codegen-client`` distribution."""
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as dist_version
+    from .. import __version__
 
-    try:
-        return dist_version("codegen-client")
-    except PackageNotFoundError:  # a source tree that was never installed
-        return "unknown"
+    return __version__
 
 
 def _positive_float(text: str) -> float:

@@ -9,14 +9,14 @@ import datetime as _dt
 import signal
 from collections import Counter
 from dataclasses import dataclass, field
+from time import monotonic
 from typing import Any
 
-from .._backend import monotonic
-from .._bulktypes import BulkResult, JobOrigin, config_key, describe_error
-from .._client import AsyncCodegenClient
-from .._jobfile import JobFile, error_dict
-from .._markers import AsyncMarkerSearch
-from .._progress import ProgressBar
+from .. import AsyncCodegenClient
+from .._bulk._jobfile import JobFile, error_dict
+from .._bulk._markers import AsyncMarkerSearch
+from .._bulk._progress import ProgressBar
+from .._bulk._types import BulkResult, JobOrigin, config_key, describe_error
 from ..errors import WaitTimeoutError
 from ..models import AgentRun
 from ._exit import EXIT_DUPLICATES, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_UNKNOWN
@@ -208,7 +208,7 @@ async def _wait(
         bar.reset("waiting for runs")
     watcher = client.watch_agent_runs(org, todo, **options.watch_options)
     wait_started = monotonic()
-    from .._bulktypes import BulkProgress
+    from .._bulk._types import BulkProgress
 
     done = 0
     failed = 0

@@ -10,7 +10,7 @@ import argparse
 import os
 from typing import Any
 
-from .._client import AsyncCodegenClient
+from .. import AsyncCodegenClient
 from ..config import CodegenConfig
 from ..models import Repository
 from ._exit import EXIT_OK

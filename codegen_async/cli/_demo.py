@@ -14,13 +14,13 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from .._client import AsyncCodegenClient
+from .. import AsyncCodegenClient
 from ..config import CodegenConfig
-from ._app import UsageError
 from ._bulkcmd import BulkOptions, run_bulk
 from ._exit import EXIT_FAILED, EXIT_OK
 from ._jobfile import read_inputs
 from ._output import Output
+from ._usage import UsageError
 
 __all__ = ["demo", "shipped_prompts"]
 

@@ -1,5 +1,5 @@
 """Input files of ``bulk`` (JSONL, CSV, plain text); the results file is the library's
-:class:`~codegen_async._jobfile.JobFile`.
+:class:`~codegen_async._bulk._jobfile.JobFile`.
 """
 
 from __future__ import annotations

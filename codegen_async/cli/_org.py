@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._client import AsyncCodegenClient
+from .. import AsyncCodegenClient
 from ._usage import UsageError
 
 __all__ = ["org_id"]

@@ -8,10 +8,10 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
-from .._backend import monotonic
-from .._client import AsyncCodegenClient
+from .. import AsyncCodegenClient
 from ..errors import WaitTimeoutError
 from ..models import PAUSED_STATUSES, TERMINAL_STATUSES, AgentRun, AgentRunLog
 from ._exit import EXIT_FAILED, EXIT_OK

@@ -19,7 +19,7 @@ from aiohttp import web
 from ._accounting import CreateRecord
 from ._context import Context, Reply
 from ._faults import BEFORE, Decision, abort, error_response, slow_response
-from ._handlers import OPERATIONS, Operation
+from ._handlers import OPERATIONS, Operation, Refused
 from ._schemas import encode, error_body
 
 __all__ = ["CONTEXT_KEY", "make_app"]
@@ -108,7 +108,7 @@ class _Endpoint:
                 return self.rate_limited(token, wait, None)
         if kind == "late":
             return await self.act_late(request, token, user)
-        reply = await self.handler(self.ctx, request, user)
+        reply = await self.act(request, user)
         if reply.run_id is not None:
             self.count(token, "runs_created")
         if kind is not None:
@@ -116,6 +116,13 @@ class _Endpoint:
         self.record(token, reply.status, None, reply.run_id)
         self.count(token, f"status_{reply.status}")
         return _json(reply.status, reply.body)
+
+    async def act(self, request: web.Request, user: Any) -> Reply:
+        """The handler's reply, or the reply refusing the request."""
+        try:
+            return await self.handler(self.ctx, request, user)
+        except Refused as refused:
+            return refused.reply
 
     async def act_late(self, request: web.Request, token: str, user: Any) -> web.StreamResponse:
         """Close the connection now; act on the request ``late_delay`` seconds later."""
@@ -126,7 +133,7 @@ class _Endpoint:
 
         async def later() -> None:
             await asyncio.sleep(delay)
-            reply = await self.handler(self.ctx, request, user)
+            reply = await self.act(request, user)
             if reply.run_id is not None:
                 self.count(token, "runs_created")
             self.record(token, None, "late", reply.run_id)

@@ -22,7 +22,7 @@ from ._schemas import (
 from ._state import User
 from ._validate import Errors, Field, validate_body
 
-__all__ = ["OPERATIONS", "Handler", "Operation"]
+__all__ = ["OPERATIONS", "Handler", "Operation", "Refused", "admitted"]
 
 Handler = Callable[[Context, web.Request, User], Awaitable[Reply]]
 
@@ -128,6 +128,27 @@ def _org(errors: Errors, request: web.Request) -> int | None:
     return errors.path_int(request.match_info, "org_id")
 
 
+class Refused(Exception):
+    """A request the emulator answers before acting on it (422, 403, 404): its reply."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(reply.status)
+        self.reply = reply
+
+
+def admitted(errors: Errors, user: User, org_id: int | None) -> int:
+    """The org of a valid request from one of its members; else raise :class:`Refused`.
+
+    Every check of the request has run into ``errors`` first: a 422 lists them all, and
+    comes before a 403.
+    """
+    if errors or org_id is None:
+        raise Refused(invalid(errors))
+    if not _member(user, org_id):
+        raise Refused(FORBIDDEN)
+    return org_id
+
+
 def _member(user: User, org_id: int | None) -> bool:
     return org_id is not None and org_id in user.memberships
 
@@ -155,10 +176,7 @@ async def create_agent_run(ctx: Context, request: web.Request, user: User) -> Re
     errors = Errors()
     org_id = _org(errors, request)
     body = validate_body(errors, await request.read(), _CREATE_FIELDS)
-    if errors or body is None or org_id is None:
-        return invalid(errors)
-    if not _member(user, org_id):
-        return FORBIDDEN
+    org_id = admitted(errors, user, org_id)
     world = ctx.world
     quota = ctx.config.plan_quota
     if quota is not None and world.plan_usage.get(org_id, 0) >= quota:
@@ -187,10 +205,7 @@ async def get_agent_run(ctx: Context, request: web.Request, user: User) -> Reply
     errors = Errors()
     run_id = errors.path_int(request.match_info, "agent_run_id")
     org_id = _org(errors, request)
-    if errors or org_id is None:
-        return invalid(errors)
-    if not _member(user, org_id):
-        return FORBIDDEN
+    org_id = admitted(errors, user, org_id)
     run = _run_in_org(ctx, run_id, org_id)
     if run is None:
         return RUN_NOT_FOUND
@@ -206,10 +221,7 @@ async def list_agent_runs(ctx: Context, request: web.Request, user: User) -> Rep
     if source_type is not None:
         source_type = errors.enum_value(("query", "source_type"), source_type, SOURCE_TYPES)
     skip, limit = errors.page(query)
-    if errors or org_id is None:
-        return invalid(errors)
-    if not _member(user, org_id):
-        return FORBIDDEN
+    org_id = admitted(errors, user, org_id)
     runs, total = ctx.world.list_runs(org_id, user_id, source_type, skip, limit)
     now = ctx.clock.now()
     return Reply(200, page_body([r.encoded(now) for r in runs], total, skip, limit))
@@ -220,24 +232,19 @@ async def _run_action(
     request: web.Request,
     user: User,
     fields: Sequence[Field],
-) -> tuple[Reply | None, Run | None, dict[str, Any]]:
+) -> tuple[Run, dict[str, Any]]:
     errors = Errors()
     org_id = _org(errors, request)
     body = validate_body(errors, await request.read(), fields)
-    if errors or body is None or org_id is None:
-        return invalid(errors), None, {}
-    if not _member(user, org_id):
-        return FORBIDDEN, None, body
+    org_id = admitted(errors, user, org_id)
     run = _run_in_org(ctx, body["agent_run_id"], org_id)
     if run is None:
-        return RUN_NOT_FOUND, None, body
-    return None, run, body
+        raise Refused(RUN_NOT_FOUND)
+    return run, body
 
 
 async def resume_agent_run(ctx: Context, request: web.Request, user: User) -> Reply:
-    reply, run, body = await _run_action(ctx, request, user, _RESUME_FIELDS)
-    if reply is not None or run is None:
-        return reply or RUN_NOT_FOUND
+    run, body = await _run_action(ctx, request, user, _RESUME_FIELDS)
     ctx.world.resume_run(run, body["prompt"])
     return Reply(200, run.encoded(ctx.clock.now()))
 
@@ -246,9 +253,7 @@ def _pr_action(unban: bool, message: str) -> Handler:
     """Ban, unban or remove-from-pr: the same request, a different effect and answer."""
 
     async def handler(ctx: Context, request: web.Request, user: User) -> Reply:
-        reply, run, _ = await _run_action(ctx, request, user, _STOP_FIELDS)
-        if reply is not None or run is None:
-            return reply or RUN_NOT_FOUND
+        run, _ = await _run_action(ctx, request, user, _STOP_FIELDS)
         if unban:
             ctx.world.unban_run(run)
         else:
@@ -274,10 +279,7 @@ async def get_agent_run_logs(ctx: Context, request: web.Request, user: User) -> 
     reverse = False
     if raw_reverse is not None:
         reverse = bool(errors.bool_value(("query", "reverse"), raw_reverse))
-    if errors or org_id is None:
-        return invalid(errors)
-    if not _member(user, org_id):
-        return FORBIDDEN
+    org_id = admitted(errors, user, org_id)
     run = _run_in_org(ctx, run_id, org_id)
     if run is None:
         return RUN_NOT_FOUND
@@ -326,10 +328,7 @@ async def get_users(ctx: Context, request: web.Request, user: User) -> Reply:
     errors = Errors()
     org_id = _org(errors, request)
     skip, limit = errors.page(request.query)
-    if errors or org_id is None:
-        return invalid(errors)
-    if not _member(user, org_id):
-        return FORBIDDEN
+    org_id = admitted(errors, user, org_id)
     members = [u.response(org_id) for u in ctx.world.org_members(org_id)]
     return Reply(200, _page(members, skip, limit))
 
@@ -338,10 +337,7 @@ async def get_user(ctx: Context, request: web.Request, user: User) -> Reply:
     errors = Errors()
     org_id = _org(errors, request)
     user_id = errors.path_int(request.match_info, "user_id")
-    if errors or org_id is None:
-        return invalid(errors)
-    if not _member(user, org_id):
-        return FORBIDDEN
+    org_id = admitted(errors, user, org_id)
     other = ctx.world.users.get(user_id) if user_id is not None else None
     if other is None or org_id not in other.memberships:
         return USER_NOT_FOUND
@@ -356,40 +352,31 @@ async def get_repositories(ctx: Context, request: web.Request, user: User) -> Re
     errors = Errors()
     org_id = _org(errors, request)
     skip, limit = errors.page(request.query)
-    if errors or org_id is None:
-        return invalid(errors)
-    if not _member(user, org_id):
-        return FORBIDDEN
+    org_id = admitted(errors, user, org_id)
     repos = [r.data for r in ctx.world.org_repo_list(org_id)]
     return Reply(200, _page(repos, skip, limit))
 
 
 def _repo_settings(
     ctx: Context, request: web.Request, user: User, errors: Errors
-) -> tuple[Reply | None, CheckSuiteSettingsResponse | None]:
+) -> CheckSuiteSettingsResponse:
     org_id = _org(errors, request)
     repo_id = errors.query_int(request.query, "repo_id", None, required=True)
-    if errors or org_id is None or repo_id is None:
-        return invalid(errors), None
-    if not _member(user, org_id):
-        return FORBIDDEN, None
-    repo = ctx.world.repos.get(repo_id)
+    org_id = admitted(errors, user, org_id)
+    repo = ctx.world.repos.get(repo_id) if repo_id is not None else None
     if repo is None or repo.org_id != org_id:
-        return detail(404, "Repository not found"), None
-    return None, repo.check_suite
+        raise Refused(detail(404, "Repository not found"))
+    return repo.check_suite
 
 
 async def get_check_suite_settings(ctx: Context, request: web.Request, user: User) -> Reply:
-    reply, settings = _repo_settings(ctx, request, user, Errors())
-    return reply or Reply(200, encode(settings))
+    return Reply(200, encode(_repo_settings(ctx, request, user, Errors())))
 
 
 async def update_check_suite_settings(ctx: Context, request: web.Request, user: User) -> Reply:
     errors = Errors()
     body = validate_body(errors, await request.read(), _CHECK_SUITE_FIELDS)
-    reply, settings = _repo_settings(ctx, request, user, errors)
-    if reply is not None or settings is None or body is None:
-        return reply or invalid(errors)
+    settings = _repo_settings(ctx, request, user, errors)
     for name, value in body.items():
         # Only the fields sent (and not null) change.
         if value is not None:
@@ -406,10 +393,7 @@ async def _edit_pr(ctx: Context, request: web.Request, user: User, with_repo: bo
     repo_id = errors.path_int(request.match_info, "repo_id") if with_repo else None
     pr_id = errors.path_int(request.match_info, "pr_id")
     body = validate_body(errors, await request.read(), _EDIT_PR_FIELDS)
-    if errors or body is None or org_id is None:
-        return invalid(errors)
-    if not _member(user, org_id):
-        return FORBIDDEN
+    org_id = admitted(errors, user, org_id)
     pr = ctx.world.prs.get(pr_id) if pr_id is not None else None
     if pr is None or pr.org_id != org_id or (with_repo and pr.repo_id != repo_id):
         return Reply(200, encode(EditPRResponse(success=False, error="Pull request not found")))
@@ -441,10 +425,7 @@ async def edit_pull_request(ctx: Context, request: web.Request, user: User) -> R
 async def get_organization_integrations(ctx: Context, request: web.Request, user: User) -> Reply:
     errors = Errors()
     org_id = _org(errors, request)
-    if errors or org_id is None:
-        return invalid(errors)
-    if not _member(user, org_id):
-        return FORBIDDEN
+    org_id = admitted(errors, user, org_id)
     statuses = ctx.world.integrations.get(org_id, [])
     return Reply(
         200,
@@ -466,10 +447,7 @@ async def generate_setup_commands(ctx: Context, request: web.Request, user: User
     errors = Errors()
     org_id = _org(errors, request)
     body = validate_body(errors, await request.read(), _SETUP_FIELDS)
-    if errors or body is None or org_id is None:
-        return invalid(errors)
-    if not _member(user, org_id):
-        return FORBIDDEN
+    org_id = admitted(errors, user, org_id)
     repo = ctx.world.repos.get(body["repo_id"])
     if repo is None or repo.org_id != org_id:
         return detail(404, "Repository not found")
@@ -489,10 +467,7 @@ async def analyze_sandbox_logs(ctx: Context, request: web.Request, user: User) -
     errors = Errors()
     sandbox_id = errors.path_int(request.match_info, "sandbox_id")
     org_id = _org(errors, request)
-    if errors or org_id is None:
-        return invalid(errors)
-    if not _member(user, org_id):
-        return FORBIDDEN
+    org_id = admitted(errors, user, org_id)
     sandbox = ctx.world.sandboxes.get(sandbox_id) if sandbox_id is not None else None
     if sandbox is None or sandbox.org_id != org_id:
         return detail(404, "Sandbox not found")
@@ -512,10 +487,7 @@ async def analyze_sandbox_logs(ctx: Context, request: web.Request, user: User) -
 async def get_cli_rules(ctx: Context, request: web.Request, user: User) -> Reply:
     errors = Errors()
     org_id = _org(errors, request)
-    if errors or org_id is None:
-        return invalid(errors)
-    if not _member(user, org_id):
-        return FORBIDDEN
+    org_id = admitted(errors, user, org_id)
     rules = ctx.world.orgs[org_id].rules
     return Reply(
         200, encode({"organization_rules": rules, "user_custom_prompt": user.custom_prompt})
@@ -529,19 +501,12 @@ async def get_mcp_providers(ctx: Context, request: web.Request, user: User) -> R
     return Reply(200, encode(ctx.world.mcp_providers))
 
 
-def _query_org(errors: Errors, request: web.Request, user: User) -> tuple[Reply | None, int | None]:
-    org_id = errors.query_int(request.query, "org_id", None, required=True)
-    if errors or org_id is None:
-        return invalid(errors), None
-    if not _member(user, org_id):
-        return FORBIDDEN, None
-    return None, org_id
+def _query_org(errors: Errors, request: web.Request, user: User) -> int:
+    return admitted(errors, user, errors.query_int(request.query, "org_id", None, required=True))
 
 
 async def get_oauth_token_status(ctx: Context, request: web.Request, user: User) -> Reply:
-    reply, org_id = _query_org(Errors(), request, user)
-    if reply is not None or org_id is None:
-        return reply or FORBIDDEN
+    org_id = _query_org(Errors(), request, user)
     tokens = ctx.world.oauth_tokens.get((user.id, org_id), {})
     return Reply(200, encode(sorted(p for p, active in tokens.items() if active)))
 
@@ -551,9 +516,8 @@ async def revoke_oauth_token(ctx: Context, request: web.Request, user: User) -> 
     provider = request.query.get("provider")
     if provider is None:
         errors.missing(("query", "provider"))
-    reply, org_id = _query_org(errors, request, user)
-    if reply is not None or org_id is None or provider is None:
-        return reply or FORBIDDEN
+    org_id = _query_org(errors, request, user)
+    assert provider is not None  # else errors held it, and _query_org refused
     tokens = ctx.world.oauth_tokens.get((user.id, org_id), {})
     revoked = 1 if tokens.get(provider) else 0
     if provider in tokens:
@@ -573,10 +537,7 @@ async def revoke_oauth_token(ctx: Context, request: web.Request, user: User) -> 
 async def generate_slack_connect_token(ctx: Context, request: web.Request, user: User) -> Reply:
     errors = Errors()
     body = validate_body(errors, await request.read(), _SLACK_FIELDS)
-    if errors or body is None:
-        return invalid(errors)
-    if not _member(user, body["org_id"]):
-        return FORBIDDEN
+    admitted(errors, user, body.get("org_id"))
     token = ctx.world.slack_token()
     return Reply(
         200,

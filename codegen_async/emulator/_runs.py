@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..models import ACTIVE_STATUSES, TERMINAL_STATUSES
 from ._clock import format_timestamp
 from ._schemas import (
     AgentRunLogResponse,
@@ -32,21 +33,10 @@ __all__ = [
     "parse_steering",
 ]
 
-IN_PROGRESS = frozenset({"ACTIVE", "PENDING", "RUNNING", "EVALUATION"})
+IN_PROGRESS = ACTIVE_STATUSES
 """Statuses of a run still working."""
 
-TERMINAL = frozenset(
-    {
-        "COMPLETE",
-        "FAILED",
-        "ERROR",
-        "CANCELLED",
-        "STOPPED",
-        "TIMEOUT",
-        "MAX_ITERATIONS_REACHED",
-        "OUT_OF_TOKENS",
-    }
-)
+TERMINAL = TERMINAL_STATUSES - {"COMPLETED"}  # "COMPLETED" is the docs' spelling, never sent
 """Statuses a run ends in (``PAUSED`` waits for a resume and is neither)."""
 
 PROMPT_TAGS: Mapping[str, str] = {

@@ -214,19 +214,23 @@ def _check_field(errors: Errors, field: Field, value: Any) -> Any:
     return value
 
 
-def validate_body(errors: Errors, raw: bytes, fields: Sequence[Field]) -> dict[str, Any] | None:
-    """Decode and validate a JSON body against ``fields``; ``None`` if it is invalid."""
+def validate_body(errors: Errors, raw: bytes, fields: Sequence[Field]) -> dict[str, Any]:
+    """Decode and validate a JSON body against ``fields``.
+
+    An invalid body leaves its errors in ``errors`` and gives ``{}``: the handler refuses
+    the request on ``errors`` before it reads the body.
+    """
     if not raw.strip():
         errors.missing(("body",))
-        return None
+        return {}
     try:
         data = _decode(raw)
     except msgspec.DecodeError as exc:
         errors.add("json_invalid", ("body", 0), "JSON decode error", {}, error=str(exc))
-        return None
+        return {}
     except RecursionError:  # nested deeper than the decoder goes
         errors.add("json_invalid", ("body", 0), "JSON decode error", {}, error="nested too deeply")
-        return None
+        return {}
     if not isinstance(data, dict):
         errors.add(
             "model_attributes_type",
@@ -234,7 +238,7 @@ def validate_body(errors: Errors, raw: bytes, fields: Sequence[Field]) -> dict[s
             "Input should be a valid dictionary or object to extract fields from",
             data,
         )
-        return None
+        return {}
     before = len(errors)
     out: dict[str, Any] = {}
     for field in fields:
@@ -247,4 +251,4 @@ def validate_body(errors: Errors, raw: bytes, fields: Sequence[Field]) -> dict[s
             out[field.name] = None
         else:
             out[field.name] = _check_field(errors, field, value)
-    return out if len(errors) == before else None
+    return out if len(errors) == before else {}

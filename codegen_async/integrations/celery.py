@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from codegen_async._bulktypes import BulkResult, new_job_id
+from codegen_async._bulk._types import BulkResult, new_job_id
 from codegen_async.config import CodegenConfig
 from codegen_async.errors import ConfigurationError, ValidationError
 

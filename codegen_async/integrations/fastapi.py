@@ -25,7 +25,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 
-from .._client import AsyncCodegenClient
+from .. import AsyncCodegenClient
 from ..config import CodegenConfig
 from ..errors import CodegenError
 from ..webhooks import WebhookHandler

@@ -16,9 +16,9 @@ from typing import Any
 
 import msgspec
 
-from .._backend import IS_ASYNC
-from .._client import AsyncCodegenClient
-from .._transport import AsyncTransport
+from .. import AsyncCodegenClient
+from .._http._backend import IS_ASYNC
+from .._http._transport import AsyncTransport
 from ..config import CodegenConfig, ConfigPresets
 from ..errors import DecodeError, ValidationError
 from ._data import MOCK_BASE_URL, MockCall, call_context, merge, realistic

@@ -18,9 +18,9 @@ from typing import Any
 
 import msgspec
 
-from .._backend import IS_ASYNC
-from .._client import CodegenClient
-from .._transport import Transport
+from .. import CodegenClient
+from .._http._backend import IS_ASYNC
+from .._http._transport import Transport
 from ..config import CodegenConfig, ConfigPresets
 from ..errors import DecodeError, ValidationError
 from ._data import MOCK_BASE_URL, MockCall, call_context, merge, realistic

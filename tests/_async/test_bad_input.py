@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from codegen_async import AsyncCodegenClient, ValidationError
-from codegen_async._backend import resolve
+from codegen_async._http._backend import resolve
 from codegen_async.emulator import Emulator
 
 

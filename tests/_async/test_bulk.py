@@ -14,7 +14,7 @@ from codegen_async import (
     PaymentRequiredError,
     ValidationError,
 )
-from codegen_async._bulktypes import MARKER_KEY, BulkProgress, BulkResult, marker_of
+from codegen_async._bulk._types import MARKER_KEY, BulkProgress, BulkResult, marker_of
 from codegen_async.emulator import Emulator, FaultConfig
 
 from .conftest import config_for

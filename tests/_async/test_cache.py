@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from codegen_async import AsyncCodegenClient, CodegenConfig
-from codegen_async._backend import sleep
+from codegen_async._http._backend import sleep
 from codegen_async.emulator import Emulator
 
 from .conftest import config_for

@@ -15,7 +15,7 @@ from codegen_async import (
     ValidationError,
     WaitTimeoutError,
 )
-from codegen_async._backend import sleep
+from codegen_async._http._backend import sleep
 from codegen_async.emulator import Emulator
 
 from .conftest import config_for

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from codegen_async import AsyncCodegenClient
-from codegen_async._backend import IS_ASYNC, gather_bounded
+from codegen_async._http._backend import IS_ASYNC, gather_bounded
 from codegen_async.emulator import Emulator
 
 from .conftest import config_for

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from codegen_async import AsyncCodegenClient, CodegenError, ValidationError
-from codegen_async._backend import IS_ASYNC, AsyncEvent, wait_event
+from codegen_async._http._backend import IS_ASYNC, AsyncEvent, wait_event
 from codegen_async.emulator import Emulator, EmulatorConfig, serve_in_thread
 
 from .conftest import config_for

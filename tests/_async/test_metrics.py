@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from codegen_async import AsyncCodegenClient, NotFoundError
-from codegen_async._backend import gather_bounded
+from codegen_async._http._backend import gather_bounded
 from codegen_async.config import DEFAULT_RATE_LIMITS
 from codegen_async.emulator import Emulator
 

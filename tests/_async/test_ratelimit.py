@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from codegen_async import AsyncCodegenClient, CodegenConfig, RateLimitError
-from codegen_async._backend import gather_bounded, monotonic, sleep
+from codegen_async._http._backend import gather_bounded, monotonic, sleep
 from codegen_async.config import DEFAULT_RATE_LIMITS
 from codegen_async.emulator import LIMITS, OPERATIONS, Emulator
 

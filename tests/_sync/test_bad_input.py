@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from codegen_sync import CodegenClient, ValidationError
-from codegen_sync._backend import resolve
+from codegen_sync._http._backend import resolve
 from codegen_sync.emulator import Emulator
 
 

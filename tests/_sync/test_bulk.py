@@ -16,7 +16,7 @@ from codegen_sync import (
     PaymentRequiredError,
     ValidationError,
 )
-from codegen_sync._bulktypes import MARKER_KEY, BulkProgress, BulkResult, marker_of
+from codegen_sync._bulk._types import MARKER_KEY, BulkProgress, BulkResult, marker_of
 from codegen_sync.emulator import Emulator, FaultConfig
 
 from .conftest import config_for

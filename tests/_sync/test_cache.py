@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from codegen_sync import CodegenClient, CodegenConfig
-from codegen_sync._backend import sleep
+from codegen_sync._http._backend import sleep
 from codegen_sync.emulator import Emulator
 
 from .conftest import config_for

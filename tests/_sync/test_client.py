@@ -17,7 +17,7 @@ from codegen_sync import (
     ValidationError,
     WaitTimeoutError,
 )
-from codegen_sync._backend import sleep
+from codegen_sync._http._backend import sleep
 from codegen_sync.emulator import Emulator
 
 from .conftest import config_for

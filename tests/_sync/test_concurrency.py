@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from codegen_sync import CodegenClient
-from codegen_sync._backend import IS_ASYNC, gather_bounded
+from codegen_sync._http._backend import IS_ASYNC, gather_bounded
 from codegen_sync.emulator import Emulator
 
 from .conftest import config_for

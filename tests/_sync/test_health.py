@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from codegen_sync import CodegenClient, CodegenError, ValidationError
-from codegen_sync._backend import IS_ASYNC, Event, wait_event
+from codegen_sync._http._backend import IS_ASYNC, Event, wait_event
 from codegen_sync.emulator import Emulator, EmulatorConfig, serve_in_thread
 
 from .conftest import config_for

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from codegen_sync import CodegenClient, NotFoundError
-from codegen_sync._backend import gather_bounded
+from codegen_sync._http._backend import gather_bounded
 from codegen_sync.config import DEFAULT_RATE_LIMITS
 from codegen_sync.emulator import Emulator
 

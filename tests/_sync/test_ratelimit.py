@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from codegen_sync import CodegenClient, CodegenConfig, RateLimitError
-from codegen_sync._backend import gather_bounded, monotonic, sleep
+from codegen_sync._http._backend import gather_bounded, monotonic, sleep
 from codegen_sync.config import DEFAULT_RATE_LIMITS
 from codegen_sync.emulator import LIMITS, OPERATIONS, Emulator
 

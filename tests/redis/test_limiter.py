@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from codegen_async import AsyncCodegenClient, CodegenConfig
-from codegen_async._redis import redact_url
+from codegen_async._ratelimit._redis import redact_url
 from codegen_async.emulator import Emulator
 from codegen_async.errors import ConfigurationError
 from codegen_async.scale import AsyncRedisRateLimiter, CoordinationError

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from codegen_async import AsyncCodegenClient
-from codegen_async._bulktypes import config_key
+from codegen_async._bulk._types import config_key
 from codegen_async.emulator import Emulator
 from codegen_async.errors import LedgerLostError, ValidationError
 from codegen_async.scale import AsyncSharedBulkJob, CoordinationError
@@ -263,6 +263,6 @@ class TestSubmitAndExpiry:
 def _origin() -> Any:
     import datetime as dt
 
-    from codegen_async._bulktypes import JobOrigin
+    from codegen_async._bulk._types import JobOrigin
 
     return JobOrigin(dt.datetime(2025, 1, 1), None, anchored=True)

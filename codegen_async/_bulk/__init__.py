@@ -1,0 +1,1 @@
+"""Bulk creates, exactly once: runner, job file, ledger, shared job, markers and audit."""

@@ -1,0 +1,1 @@
+"""The request pipeline: the seam (``_backend``), deadlines, transport, error mapping, retry."""

@@ -1,0 +1,1 @@
+"""Rate limiting: sliding windows, the per-group limiter, its status, the Redis limiter."""
