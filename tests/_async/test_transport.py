@@ -23,7 +23,7 @@ from codegen_async import (
     ServerError,
     ValidationError,
 )
-from codegen_async._http._transport import encode_query
+from codegen_async._http._urls import encode_query
 from codegen_async.emulator import Emulator, FaultConfig
 
 from .conftest import config_for

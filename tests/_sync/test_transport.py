@@ -25,7 +25,7 @@ from codegen_sync import (
     ServerError,
     ValidationError,
 )
-from codegen_sync._http._transport import encode_query
+from codegen_sync._http._urls import encode_query
 from codegen_sync.emulator import Emulator, FaultConfig
 
 from .conftest import config_for
