@@ -23,6 +23,8 @@ __all__ = [
     "listed",
     "positive_int",
     "prepare_config",
+    "seconds",
+    "settle_settings",
     "since",
     "with_changes",
 ]
@@ -119,3 +121,20 @@ def check_callbacks(**callbacks: Any) -> None:
 def check_flag(name: str, value: Any) -> None:
     if not isinstance(value, bool):
         raise ValidationError(f"{name} must be True or False, got {value!r}")
+
+
+def seconds(name: str, value: Any) -> float:
+    """``value`` as a number of seconds (>= 0), or a :class:`ValidationError`."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e9:
+        raise ValidationError(f"{name} must be a number of seconds >= 0, got {value!r}")
+    return float(value)
+
+
+def settle_settings(
+    timeout: float, reconcile_grace: float | None, clock_skew: float, resend_unknown: Any
+) -> tuple[float, float, bool]:
+    """How a bulk runner settles unknown outcomes, checked: the grace period (default
+    twice the client's ``timeout``), the clock-skew margin, and ``resend_unknown``."""
+    grace = 2 * timeout if reconcile_grace is None else reconcile_grace
+    check_flag("resend_unknown", resend_unknown)
+    return seconds("reconcile_grace", grace), seconds("clock_skew", clock_skew), resend_unknown

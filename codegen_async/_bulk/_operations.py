@@ -29,6 +29,7 @@ from ._args import (
     listed,
     positive_int,
     prepare_config,
+    settle_settings,
     since,
     with_changes,
 )
@@ -89,11 +90,9 @@ class AsyncBulkOperations:
         self.max_concurrent = positive_int("max_concurrent", max_concurrent)
         self.max_attempts = positive_int("max_attempts", max_attempts)
         self.reconcile_rounds = positive_int("reconcile_rounds", reconcile_rounds)
-        grace = 2 * client.config.timeout if reconcile_grace is None else reconcile_grace
-        self.reconcile_grace = _seconds("reconcile_grace", grace)
-        self.clock_skew = _seconds("clock_skew", clock_skew)
-        check_flag("resend_unknown", resend_unknown)
-        self.resend_unknown = resend_unknown
+        self.reconcile_grace, self.clock_skew, self.resend_unknown = settle_settings(
+            client.config.timeout, reconcile_grace, clock_skew, resend_unknown
+        )
         self.results: list[BulkResult] = []
         self.audit: BulkAudit | None = None
         self.job_id: str | None = None
@@ -459,9 +458,3 @@ def _search_all() -> JobOrigin:
     import datetime as _dt
 
     return JobOrigin(_dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None), None, True)
-
-
-def _seconds(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e9:
-        raise ValidationError(f"{name} must be a number of seconds >= 0, got {value!r}")
-    return float(value)

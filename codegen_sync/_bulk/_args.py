@@ -15,6 +15,8 @@ from codegen_async._bulk._args import (
     listed,
     positive_int,
     prepare_config,
+    seconds,
+    settle_settings,
     since,
     with_changes,
 )
@@ -32,6 +34,8 @@ __all__ = [
     "listed",
     "positive_int",
     "prepare_config",
+    "seconds",
+    "settle_settings",
     "since",
     "with_changes",
 ]

@@ -32,7 +32,7 @@ from .._http._backend import Event, Lock, background_task, sleep
 from .._http._validate import resolve_org
 from .._ratelimit._redis_outage import DEFAULT_OUTAGE_TIMEOUT
 from ..errors import OutcomeUnknownError, ValidationError
-from ._args import check_flag, positive_int, prepare_config
+from ._args import positive_int, prepare_config, settle_settings
 from ._ledger import JobLedger
 from ._markers import DEFAULT_CLOCK_SKEW, MarkerSearch, take_origin
 from ._shared_items import ItemWorker
@@ -107,11 +107,9 @@ class SharedBulkJob:
         self.job_id = job_id
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self.max_attempts = positive_int("max_attempts", max_attempts)
-        grace = 2 * client.config.timeout if reconcile_grace is None else reconcile_grace
-        self.reconcile_grace = _seconds("reconcile_grace", grace)
-        self.clock_skew = _seconds("clock_skew", clock_skew)
-        check_flag("resend_unknown", resend_unknown)
-        self.resend_unknown = resend_unknown
+        self.reconcile_grace, self.clock_skew, self.resend_unknown = settle_settings(
+            client.config.timeout, reconcile_grace, clock_skew, resend_unknown
+        )
         self.idle_timeout = 3 * lease if idle_timeout is None else idle_timeout
         self.origin: JobOrigin | None = None  # the job's origin, once known here
         self._held: dict[str, int] = {}  # items this worker holds: key -> index
@@ -262,12 +260,6 @@ def _search_everything() -> JobOrigin:
 
     now = _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
     return JobOrigin(now, None, anchored=True)
-
-
-def _seconds(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e9:
-        raise ValidationError(f"{name} must be a number of seconds >= 0, got {value!r}")
-    return float(value)
 
 
 def _checked(configs: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
