@@ -232,7 +232,7 @@ class JobLedger:
         self._lease_ms = max(1, round(lease * 1000))
         self._redis = RedisConnector(url)
         self._outage = RedisOutage(
-            float(outage_timeout), f"bulk job {job_id!r}", "the job stops until Redis is back"
+            float(outage_timeout), f"bulk job {job_id!r}", "the job stops until Redis is back", url
         )
         self.epoch: str | None = None  # the epoch this ledger object works in
         base = f"{KEY_PREFIX}:{{job:{job_id}}}:"

@@ -8,11 +8,12 @@ by the scripts of :mod:`._redis`, which take a slot in every window at once or i
 on the server's clock. A 429 sets a cool-down key that holds the whole group in every
 process. The in-memory :class:`~._limiter.RateLimiter` stays the default.
 
-Fail safe: a Redis that cannot be reached on first use is an error at once; one lost
-later is retried for ``outage_timeout`` seconds, counted once per limiter from the
-outage's first failure (not per request: a job of many items waits an outage out once),
-then every request fails at once until Redis answers again. The limiter never falls
-back to per-process limits, which would overshoot the token's.
+Fail safe: a Redis this process has never reached is an error at once. One lost later
+(reached before by this limiter, another, or a bulk job's ledger) is retried for
+``outage_timeout`` seconds, counted once per limiter from the outage's first failure
+(not per request: a job of many items waits an outage out once), then every request
+fails at once until Redis answers again. The limiter never falls back to per-process
+limits, which would overshoot the token's.
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ class RedisRateLimiter:
             outage_timeout,
             "rate limiter",
             "requests stop rather than exceed the token's shared rate limits",
+            url,
         )
         self._redis = RedisConnector(url)
         prefix = f"{KEY_PREFIX}:{{{token_digest(config.api_token)}}}:rl:"
@@ -110,7 +112,6 @@ class RedisRateLimiter:
         self._lease_ms = round((config.timeout + 5.0) * 1000)
         self._ids = itertools.count()
         self._me = secrets.token_hex(8)
-        self._reached = False
         self._sets = {g: self._set_of(w) for g, w in self._windows.items()}
 
     def _set_of(self, window: _Window) -> tuple[list[_Window], list[str], list[Any]]:
@@ -197,20 +198,17 @@ class RedisRateLimiter:
         self._outage.budget = value
 
     def _call(self, script: str, keys: list[str], args: list[Any]) -> Any:
-        """Run a script; a Redis lost after first contact is retried within the
-        limiter's outage budget."""
+        """Run a script; a Redis the process reached before (any limiter or ledger of
+        it) and lost is retried within the limiter's outage budget."""
+        reached = self._outage.reached
         try:
-            result = self._outage.call(
-                lambda: self._redis.script(script, keys, args), retry=self._reached
-            )
+            return self._outage.call(lambda: self._redis.script(script, keys, args), retry=reached)
         except CoordinationError as exc:
-            if self._reached:
+            if reached:
                 raise
             raise CoordinationError(
                 f"{exc.message}; the shared rate limiter (rate_limit_backend) needs it"
             ) from exc
-        self._reached = True
-        return result
 
     def close(self) -> None:
         """Close the Redis connections."""

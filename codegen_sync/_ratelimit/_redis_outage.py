@@ -6,6 +6,10 @@ A Redis call that fails is retried with backoff while the outage it belongs to i
 younger than the budget; the outage starts at the first failure and ends at the next
 success. Once it has lasted the budget, every call fails at its first failure, until
 one succeeds again. So a job of many items waits out an outage once, not once per item.
+
+Which servers answered is known process-wide: a limiter whose first call falls in an
+outage of a Redis the process's ledger (or another limiter) has reached retries it too,
+while a server never reached (a wrong URL) can fail at once.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ __all__ = ["DEFAULT_OUTAGE_TIMEOUT", "RedisOutage"]
 T = TypeVar("T")
 logger = logging.getLogger("codegen")
 
+_reached: set[str] = set()  # Redis URLs that answered a call in this process
+
 DEFAULT_OUTAGE_TIMEOUT = 30.0
 """Seconds a lost Redis is waited for before calls fail."""
 
@@ -32,9 +38,11 @@ class RedisOutage:
         budget: Seconds an outage is retried for, from its first failure.
         what: Who waits (for the log and the final error), e.g. ``"rate limiter"``.
         consequence: What the final error adds, e.g. ``"requests stop"``.
+        url: The Redis server's URL (never shown; it keys what the process reached).
     """
 
-    def __init__(self, budget: float, what: str, consequence: str) -> None:
+    def __init__(self, budget: float, what: str, consequence: str, url: str) -> None:
+        self.url = url
         self.budget = budget
         self.what = what
         self.consequence = consequence
@@ -44,6 +52,11 @@ class RedisOutage:
     def ongoing(self) -> bool:
         """Whether the last call failed (an outage is going on)."""
         return self._since is not None
+
+    @property
+    def reached(self) -> bool:
+        """Whether this server has answered a call in this process (any owner's)."""
+        return self.url in _reached
 
     def call(self, call: Job[T], *, retry: bool = True) -> T:
         """``call()``, retried within the budget (``retry=False``: fail at once)."""
@@ -68,4 +81,5 @@ class RedisOutage:
                 pause = min(pause * 2, 1.0)
             else:
                 self._since = None
+                _reached.add(self.url)
                 return result

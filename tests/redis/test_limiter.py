@@ -221,3 +221,25 @@ class TestOutageBound:
         # One budget per outage, not per request (that would be 10 s and more): the bound is
         # half of that, generous for a 1 s budget.
         assert 0.9 <= elapsed < 5.0
+
+    async def test_a_limiter_first_used_in_an_outage_of_a_known_redis_waits_it_out(
+        self, own_redis: RedisServer, codegen_emulator_factory: Callable[..., Emulator]
+    ) -> None:
+        """A worker's limiter whose first request falls in a restart of a Redis the
+        process already reached (its ledger, another limiter): it retries through the
+        gap instead of failing as if the URL were wrong."""
+        emu = codegen_emulator_factory(time_scale=SCALE)
+        first = AsyncRedisRateLimiter(_config(emu, own_redis.url))
+        second = AsyncRedisRateLimiter(_config(emu, own_redis.url))
+        timer = threading.Timer(0.5, own_redis.restart)
+        try:
+            await first.acquire("standard")
+            await first.release("standard", True)
+            own_redis.stop()
+            timer.start()
+            await second.acquire("standard")  # its first call, during the outage
+            await second.release("standard", True)
+        finally:
+            timer.join()
+            await first.aclose()
+            await second.aclose()
