@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import warnings
 from collections.abc import Mapping
 from types import TracebackType
@@ -10,10 +11,12 @@ from typing import Any, TypeVar
 from ._http._cache import CacheStats
 from ._http._metrics import ClientStats
 from ._http._transport import AsyncTransport
+from ._http._types import NOT_GIVEN, NotGiven
 from ._http._validate import resolve_org
 from ._ratelimit._status import RateLimitStatus
 from .config import CodegenConfig
 from .errors import ConfigurationError
+from .options import QueryValue
 
 __all__ = ["AsyncBaseClient"]
 
@@ -33,6 +36,7 @@ class AsyncBaseClient:
         self.config = config
         self._transport = AsyncTransport(config)
         self._closed = False
+        self._parent: AsyncBaseClient | None = None  # the client a view was made from
 
     @classmethod
     def from_settings(cls: type[_C], settings: Mapping[str, Any]) -> _C:
@@ -77,8 +81,50 @@ class AsyncBaseClient:
         if self._transport.cache is not None:
             self._transport.cache.clear()
 
+    def with_options(
+        self: _C,
+        *,
+        timeout: float | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        org_id: int | NotGiven | None = NOT_GIVEN,
+        default_headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
+        default_query: Mapping[str, QueryValue] | NotGiven = NOT_GIVEN,
+    ) -> _C:
+        """A view of this client with other defaults for its calls.
+
+        It shares this client's connection pool, rate limiter, cache and statistics:
+        making one costs no connection. ``default_headers`` and ``default_query`` go on
+        top of the client's own. Closing a view closes nothing; closing the client it
+        came from closes the pool under both. Bad values raise
+        :class:`ConfigurationError` here, before any request::
+
+            quick = client.with_options(timeout=5, max_retries=0)
+            run = await quick.get_agent_run(run_id=42)
+        """
+        changes: dict[str, Any] = {}
+        if not isinstance(timeout, NotGiven):
+            changes["timeout"] = timeout
+        if not isinstance(max_retries, NotGiven):
+            changes["max_retries"] = max_retries
+        if not isinstance(org_id, NotGiven):
+            changes["org_id"] = org_id
+        if not isinstance(default_headers, NotGiven):
+            changes["default_headers"] = {**self.config.default_headers, **default_headers}
+        if not isinstance(default_query, NotGiven):
+            changes["default_query"] = {**self.config.default_query, **default_query}
+        view = copy.copy(self)
+        view.config = self.config.replace(**changes)
+        view._transport = self._transport.view(view.config)
+        view._parent = self._parent or self  # keeps the pool's owner alive
+        return view
+
     async def aclose(self) -> None:
-        """Close the connection pool. Safe to call twice; the client may reopen later."""
+        """Close the connection pool. Safe to call twice; the client may reopen later.
+
+        A view made by :meth:`with_options` owns no pool: closing it does nothing.
+        """
+        if self._parent is not None:
+            return
         self._closed = True
         await self._transport.aclose()
 
@@ -100,7 +146,7 @@ class AsyncBaseClient:
 
     def __del__(self) -> None:
         transport = getattr(self, "_transport", None)
-        if transport is not None and transport.is_open:
+        if getattr(self, "_parent", None) is None and transport is not None and transport.is_open:
             warnings.warn(
                 f"unclosed {type(self).__name__}: use it as a context manager, or close it",
                 ResourceWarning,

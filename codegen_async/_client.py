@@ -10,6 +10,8 @@ import msgspec
 from ._http._backend import monotonic
 from ._http._validate import check_timeout
 from ._orgs import AsyncOrganizationsAPI
+from ._raw import raw
+from ._request import AsyncRequestAPI
 from ._runs import AsyncAgentRunsAPI
 from .errors import CodegenAPIError, CodegenError, RateLimitError, ValidationError
 
@@ -30,7 +32,7 @@ _ANY = msgspec.json.Decoder()
 _SLOW_SECONDS = 2.0
 
 
-class AsyncCodegenClient(AsyncAgentRunsAPI, AsyncOrganizationsAPI):
+class AsyncCodegenClient(AsyncAgentRunsAPI, AsyncOrganizationsAPI, AsyncRequestAPI):
     """Client for the Codegen agent API.
 
     Create it with a :class:`CodegenConfig` (or keyword settings; anything left out
@@ -45,6 +47,12 @@ class AsyncCodegenClient(AsyncAgentRunsAPI, AsyncOrganizationsAPI):
             run = await client.create_agent_run(prompt="Fix the flaky test")
             run = await client.wait_for_completion(run_id=run.id, timeout=600)
     """
+
+    @property
+    def with_raw_response(self) -> AsyncRawResponses:
+        """The endpoint methods, each returning the :class:`APIResponse` (status, headers,
+        request id, elapsed time) its value came in: ``.parse()`` gives the value."""
+        return AsyncRawResponses(self)
 
     async def health_check(self, *, timeout: float = 10.0) -> dict[str, Any]:
         """Check the API with its cheapest authenticated call; never raises.
@@ -177,3 +185,43 @@ class AsyncCodegenClient(AsyncAgentRunsAPI, AsyncOrganizationsAPI):
         from ._health import AsyncHealthMonitor
 
         return AsyncHealthMonitor(self, interval, timeout=timeout)
+
+
+class AsyncRawResponses:
+    """Every endpoint method of a client, each returning an :class:`APIResponse` (status,
+    headers, request id, elapsed time, body) whose ``parse()`` gives the usual value::
+
+        response = await client.with_raw_response.get_agent_run(run_id=42)
+        print(response.status_code, response.request_id, response.elapsed)
+        run = response.parse()
+
+    Same parameters, same errors (which carry ``headers`` too). The iterating and
+    waiting helpers (``stream_*``, ``wait_for_*``) make many requests and have no raw form.
+    """
+
+    def __init__(self, client: AsyncCodegenClient) -> None:
+        self.request = raw(client.request)
+        self.create_agent_run = raw(client.create_agent_run)
+        self.get_agent_run = raw(client.get_agent_run)
+        self.get_agent_runs = raw(client.get_agent_runs)
+        self.resume_agent_run = raw(client.resume_agent_run)
+        self.ban_agent_run = raw(client.ban_agent_run)
+        self.unban_agent_run = raw(client.unban_agent_run)
+        self.remove_agent_run_from_pr = raw(client.remove_agent_run_from_pr)
+        self.get_agent_run_logs = raw(client.get_agent_run_logs)
+        self.get_current_user = raw(client.get_current_user)
+        self.get_organizations = raw(client.get_organizations)
+        self.get_users = raw(client.get_users)
+        self.get_user = raw(client.get_user)
+        self.get_repositories = raw(client.get_repositories)
+        self.get_integrations = raw(client.get_integrations)
+        self.get_check_suite_settings = raw(client.get_check_suite_settings)
+        self.update_check_suite_settings = raw(client.update_check_suite_settings)
+        self.edit_pull_request = raw(client.edit_pull_request)
+        self.generate_setup_commands = raw(client.generate_setup_commands)
+        self.analyze_sandbox_logs = raw(client.analyze_sandbox_logs)
+        self.get_cli_rules = raw(client.get_cli_rules)
+        self.get_mcp_providers = raw(client.get_mcp_providers)
+        self.get_oauth_token_status = raw(client.get_oauth_token_status)
+        self.revoke_oauth_token = raw(client.revoke_oauth_token)
+        self.generate_slack_connect_token = raw(client.generate_slack_connect_token)

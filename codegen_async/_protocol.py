@@ -9,10 +9,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from ._http._types import NotGiven
+    from typing_extensions import Unpack
+
     from ._ratelimit._status import RateLimitStatus
     from .config import CodegenConfig
     from .models import AgentRun, Page, User
+    from .options import RequestOptions
 
 __all__ = ["AsyncClientAPI"]
 
@@ -27,9 +29,7 @@ class AsyncClientAPI(Protocol):
 
     async def health_check(self, *, timeout: float = ...) -> dict[str, Any]: ...
 
-    async def get_current_user(
-        self, *, timeout: float | NotGiven = ..., max_retries: int | NotGiven = ...
-    ) -> User: ...
+    async def get_current_user(self, **options: Unpack[RequestOptions]) -> User: ...
 
     async def create_agent_run(
         self,
@@ -41,8 +41,7 @@ class AsyncClientAPI(Protocol):
         repo_id: int | None = ...,
         model: str | None = ...,
         agent_type: str | None = ...,
-        timeout: float | NotGiven = ...,
-        max_retries: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
     ) -> AgentRun: ...
 
     async def get_agent_run(
@@ -51,8 +50,7 @@ class AsyncClientAPI(Protocol):
         run_id: int | None = ...,
         *,
         cache: bool = ...,
-        timeout: float | NotGiven = ...,
-        max_retries: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
     ) -> AgentRun: ...
 
     async def get_agent_runs(
@@ -64,8 +62,7 @@ class AsyncClientAPI(Protocol):
         user_id: int | None = ...,
         source_type: str | None = ...,
         cache: bool = ...,
-        timeout: float | NotGiven = ...,
-        max_retries: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
     ) -> Page[AgentRun]: ...
 
     async def resume_agent_run(
@@ -75,6 +72,5 @@ class AsyncClientAPI(Protocol):
         prompt: str | None = ...,
         *,
         images: list[str] | None = ...,
-        timeout: float | NotGiven = ...,
-        max_retries: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
     ) -> AgentRun: ...

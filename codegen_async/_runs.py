@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -12,7 +12,6 @@ from ._base import AsyncBaseClient
 from ._http._backend import monotonic, sleep
 from ._http._bodies import CreateAgentRunBody, ResumeAgentRunBody, StopAgentRunBody, encode
 from ._http._hooks import before_send_hook
-from ._http._types import NOT_GIVEN, NotGiven
 from ._http._validate import (
     check_bool,
     check_count,
@@ -28,13 +27,17 @@ from ._http._validate import (
 )
 from .errors import DecodeError, ValidationError, WaitTimeoutError
 from .models import AgentRun, AgentRunLog, AgentRunWithLogs, Page
+from .options import JSONValue, RequestOptions
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["AsyncAgentRunsAPI"]
 
 _RUN = msgspec.json.Decoder(AgentRun)
 _RUN_PAGE = msgspec.json.Decoder(Page[AgentRun])
 _RUN_LOGS = msgspec.json.Decoder(AgentRunWithLogs)
-_ANY = msgspec.json.Decoder()
+_ANY: msgspec.json.Decoder[JSONValue] = msgspec.json.Decoder()
 _AGENT_TYPES = frozenset({"codegen", "claude_code"})
 # Pages in a row with no run the page before did not hold, before a listing gives up.
 _MAX_STALE_PAGES = 3
@@ -69,8 +72,7 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
         repo_id: int | None = None,
         model: str | None = None,
         agent_type: str | None = None,
-        timeout: float | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
     ) -> AgentRun:
         """Start an agent run with ``prompt``; returns it in status ``ACTIVE``.
 
@@ -96,8 +98,7 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
             group="create_run",
             body=encode(body),
             idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
+            options=options,
             invalidates=f"/v1/organizations/{org}/agent/runs",
             before_send=before_send_hook(),
         )
@@ -108,8 +109,7 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
         run_id: int | None = None,
         *,
         cache: bool = True,
-        timeout: float | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
     ) -> AgentRun:
         """Fetch one agent run. A finished run may be served from the cache, if enabled."""
         org = self._org(org_id)
@@ -120,8 +120,7 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
             _RUN,
             cache=check_bool("cache", cache),
             cache_forever=_finished,
-            timeout=timeout,
-            max_retries=max_retries,
+            options=options,
         )
 
     async def get_agent_runs(
@@ -133,8 +132,7 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
         user_id: int | None = None,
         source_type: str | None = None,
         cache: bool = True,
-        timeout: float | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
     ) -> Page[AgentRun]:
         """One page of agent runs, newest first (``page`` from 1, ``per_page`` up to 100).
 
@@ -150,8 +148,7 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
             _RUN_PAGE,
             query=_runs_query(skip, limit, user_id, source_type),
             cache=check_bool("cache", cache),
-            timeout=timeout,
-            max_retries=max_retries,
+            options=options,
         )
 
     async def stream_agent_runs(
@@ -219,8 +216,7 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
         prompt: str | None = None,
         *,
         images: list[str] | None = None,
-        timeout: float | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
     ) -> AgentRun:
         """Resume a paused (or finished) run with a follow-up ``prompt``."""
         org = self._org(org_id)
@@ -235,40 +231,65 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
             _RUN,
             body=encode(body),
             idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
+            options=options,
             invalidates=f"/v1/organizations/{org}/agent/run",
         )
 
     async def ban_agent_run(
-        self, org_id: int | None = None, run_id: int | None = None, **options: Any
-    ) -> Any:
-        """Ban all checks on the run's PR and stop its agents (runs end ``CANCELLED``)."""
-        return await self._stop("ban", org_id, run_id, **options)
+        self,
+        org_id: int | None = None,
+        run_id: int | None = None,
+        *,
+        before_card_order_id: str | None = None,
+        after_card_order_id: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> JSONValue:
+        """Ban all checks on the run's PR and stop its agents (runs end ``CANCELLED``).
+
+        The card-order ids place the run in the UI's kanban column; the answer is the
+        server's JSON, whatever it holds.
+        """
+        return await self._stop(
+            "ban", org_id, run_id, before_card_order_id, after_card_order_id, options
+        )
 
     async def unban_agent_run(
-        self, org_id: int | None = None, run_id: int | None = None, **options: Any
-    ) -> Any:
+        self,
+        org_id: int | None = None,
+        run_id: int | None = None,
+        *,
+        before_card_order_id: str | None = None,
+        after_card_order_id: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> JSONValue:
         """Lift a ban set by :meth:`ban_agent_run` or :meth:`remove_agent_run_from_pr`."""
-        return await self._stop("unban", org_id, run_id, **options)
+        return await self._stop(
+            "unban", org_id, run_id, before_card_order_id, after_card_order_id, options
+        )
 
     async def remove_agent_run_from_pr(
-        self, org_id: int | None = None, run_id: int | None = None, **options: Any
-    ) -> Any:
+        self,
+        org_id: int | None = None,
+        run_id: int | None = None,
+        *,
+        before_card_order_id: str | None = None,
+        after_card_order_id: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> JSONValue:
         """Remove Codegen from the run's PR: the same effect as :meth:`ban_agent_run`."""
-        return await self._stop("remove-from-pr", org_id, run_id, **options)
+        return await self._stop(
+            "remove-from-pr", org_id, run_id, before_card_order_id, after_card_order_id, options
+        )
 
-    async def _stop(
+    async def _stop(  # noqa: PLR0917 - the three stop actions' one body
         self,
         action: str,
         org_id: int | None,
         run_id: int | None,
-        *,
-        before_card_order_id: str | None = None,
-        after_card_order_id: str | None = None,
-        timeout: float | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> Any:
+        before_card_order_id: str | None,
+        after_card_order_id: str | None,
+        options: RequestOptions,
+    ) -> JSONValue:
         org = self._org(org_id)
         body = StopAgentRunBody(
             agent_run_id=check_id("run_id", run_id),
@@ -280,8 +301,7 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
             f"/v1/organizations/{org}/agent/run/{action}",
             _ANY,
             body=encode(body),
-            timeout=timeout,
-            max_retries=max_retries,
+            options=options,
             invalidates=f"/v1/organizations/{org}/agent/run",
         )
 
@@ -293,8 +313,7 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
         skip: int = 0,
         limit: int = 100,
         reverse: bool = False,
-        timeout: float | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
     ) -> AgentRunWithLogs:
         """The run plus one page of its trace logs (alpha endpoint; 60 per minute)."""
         org = self._org(org_id)
@@ -309,8 +328,7 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
             group="logs",
             query=query,
             cache=False,
-            timeout=timeout,
-            max_retries=max_retries,
+            options=options,
         )
 
     async def stream_agent_run_logs(

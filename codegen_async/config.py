@@ -23,6 +23,7 @@ import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, Literal, TypeVar
 
+from ._params import header_map, query_map
 from .errors import ConfigurationError
 
 __all__ = [
@@ -158,6 +159,9 @@ class CodegenConfig:
             global logging state. Set ``CODEGEN_LOG=debug`` to see the client's logs, or
             configure the ``codegen`` logger yourself.
         user_agent: the ``User-Agent`` header (printable ASCII).
+        default_headers: headers sent with every request, e.g. ``{"X-Team": "infra"}``
+            (not ``Authorization``: that is ``api_token``'s). Their values are never shown.
+        default_query: query parameters sent with every request.
         poll_interval: default first delay between polls of ``wait_for_completion``.
         time_scale: for the emulator (``CODEGEN_TIME_SCALE``): wall seconds per emulated
             second, as its ``--time-scale``. Every rate-limit window (the documented ones,
@@ -203,6 +207,10 @@ class CodegenConfig:
     verify_ssl: bool = True
     log_level: str | None = dataclasses.field(default_factory=_env("CODEGEN_LOG_LEVEL", str, None))
     user_agent: str = dataclasses.field(default_factory=_default_user_agent)
+    default_headers: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    default_query: Mapping[str, str | int | float | bool | None] = dataclasses.field(
+        default_factory=dict
+    )
     poll_interval: float = 2.0
     time_scale: float = dataclasses.field(default_factory=_env("CODEGEN_TIME_SCALE", float, 1.0))
 
@@ -284,6 +292,9 @@ class CodegenConfig:
             {g: (int(n), float(w)) for g, (n, w) in dict(self.rate_limits).items()},
         )
         set_(self, "time_scale", float(self.time_scale))
+        error = ConfigurationError
+        set_(self, "default_headers", header_map("default_headers", self.default_headers, error))
+        set_(self, "default_query", query_map("default_query", self.default_query, error))
 
     def _apply_time_scale(self) -> None:
         # The values as given, so that replace() scales them again from the start.
@@ -308,6 +319,8 @@ class CodegenConfig:
                 fields.append(f"api_token={value}")
             elif f.name == "rate_limit_backend" and value:
                 fields.append("rate_limit_backend=<set>")
+            elif f.name == "default_headers" and value:  # names only: values may be secret
+                fields.append(f"default_headers=<{', '.join(value)}>")
             else:
                 fields.append(f"{f.name}={value!r}")
         return f"CodegenConfig({', '.join(fields)})"

@@ -169,7 +169,8 @@ class CodegenAPIError(_RequestContext):
     """The API answered with an error status.
 
     Attributes: ``status_code``, ``body`` (the parsed JSON body, or the text), ``detail``
-    (the server's message), ``request_id`` (from ``x-request-id`` if sent).
+    (the server's message), ``request_id`` (from ``x-request-id`` if sent), ``headers``
+    (every response header, names lower-cased).
     """
 
     def __init__(
@@ -181,6 +182,7 @@ class CodegenAPIError(_RequestContext):
         status_code: int | None = None,
         body: Any = None,
         request_id: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         status = f"{status_code} " if status_code is not None else ""
         super().__init__(f"{status}{message}", method=method, url=url)
@@ -188,6 +190,7 @@ class CodegenAPIError(_RequestContext):
         self.body = body
         self.detail = message
         self.request_id = request_id
+        self.headers: dict[str, str] = headers if headers is not None else {}
 
 
 class AuthenticationError(CodegenAPIError):

@@ -29,8 +29,6 @@ if TYPE_CHECKING:
     from ._http._cache import CacheStats as CacheStats
     from ._http._metrics import ClientStats as ClientStats
     from ._http._metrics import GroupStats as GroupStats
-    from ._http._types import NOT_GIVEN as NOT_GIVEN
-    from ._http._types import NotGiven as NotGiven
     from ._ratelimit._status import GroupLimitStatus as GroupLimitStatus
     from ._ratelimit._status import RateLimitStatus as RateLimitStatus
     from ._watch import RunWatcher as RunWatcher
@@ -83,6 +81,12 @@ if TYPE_CHECKING:
     from .models import SlackConnectToken as SlackConnectToken
     from .models import SourceType as SourceType
     from .models import User as User
+    from .options import NOT_GIVEN as NOT_GIVEN
+    from .options import JSONValue as JSONValue
+    from .options import NotGiven as NotGiven
+    from .options import QueryValue as QueryValue
+    from .options import RequestOptions as RequestOptions
+    from .responses import APIResponse as APIResponse
     from .testing._mock import MockCodegenClient as MockCodegenClient
     from .webhooks import WebhookEvent as WebhookEvent
     from .webhooks import WebhookHandler as WebhookHandler
@@ -94,6 +98,7 @@ _SOURCES: dict[str, str] = {
     "AGENT_RUN_FAILED": ".events",
     "AGENT_RUN_STATUS_CHANGED": ".events",
     "APIConnectionError": ".errors",
+    "APIResponse": ".responses",
     "APITimeoutError": ".errors",
     "AgentRun": ".models",
     "AgentRunLog": ".models",
@@ -130,9 +135,10 @@ _SOURCES: dict[str, str] = {
     "GroupStats": "._http._metrics",
     "HealthStatistics": "._health_stats",
     "IntegrationStatus": ".models",
-    "NOT_GIVEN": "._http._types",
+    "JSONValue": ".options",
+    "NOT_GIVEN": ".options",
     "NotFoundError": ".errors",
-    "NotGiven": "._http._types",
+    "NotGiven": ".options",
     "OAuthProvider": ".models",
     "Organization": ".models",
     "OrganizationIntegrations": ".models",
@@ -142,9 +148,11 @@ _SOURCES: dict[str, str] = {
     "Page": ".models",
     "PaymentRequiredError": ".errors",
     "PermissionDeniedError": ".errors",
+    "QueryValue": ".options",
     "RateLimitError": ".errors",
     "RateLimitStatus": "._ratelimit._status",
     "Repository": ".models",
+    "RequestOptions": ".options",
     "ResponseTooLargeError": ".errors",
     "RunEvent": ".events",
     "ServerError": ".errors",

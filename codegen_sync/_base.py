@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import copy
 import warnings
 from collections.abc import Mapping
 from types import TracebackType
@@ -12,10 +13,12 @@ from typing import Any, TypeVar
 from ._http._cache import CacheStats
 from ._http._metrics import ClientStats
 from ._http._transport import Transport
+from ._http._types import NOT_GIVEN, NotGiven
 from ._http._validate import resolve_org
 from ._ratelimit._status import RateLimitStatus
 from .config import CodegenConfig
 from .errors import ConfigurationError
+from .options import QueryValue
 
 __all__ = ["BaseClient"]
 
@@ -35,6 +38,7 @@ class BaseClient:
         self.config = config
         self._transport = Transport(config)
         self._closed = False
+        self._parent: BaseClient | None = None  # the client a view was made from
 
     @classmethod
     def from_settings(cls: type[_C], settings: Mapping[str, Any]) -> _C:
@@ -79,8 +83,50 @@ class BaseClient:
         if self._transport.cache is not None:
             self._transport.cache.clear()
 
+    def with_options(
+        self: _C,
+        *,
+        timeout: float | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        org_id: int | NotGiven | None = NOT_GIVEN,
+        default_headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
+        default_query: Mapping[str, QueryValue] | NotGiven = NOT_GIVEN,
+    ) -> _C:
+        """A view of this client with other defaults for its calls.
+
+        It shares this client's connection pool, rate limiter, cache and statistics:
+        making one costs no connection. ``default_headers`` and ``default_query`` go on
+        top of the client's own. Closing a view closes nothing; closing the client it
+        came from closes the pool under both. Bad values raise
+        :class:`ConfigurationError` here, before any request::
+
+            quick = client.with_options(timeout=5, max_retries=0)
+            run = quick.get_agent_run(run_id=42)
+        """
+        changes: dict[str, Any] = {}
+        if not isinstance(timeout, NotGiven):
+            changes["timeout"] = timeout
+        if not isinstance(max_retries, NotGiven):
+            changes["max_retries"] = max_retries
+        if not isinstance(org_id, NotGiven):
+            changes["org_id"] = org_id
+        if not isinstance(default_headers, NotGiven):
+            changes["default_headers"] = {**self.config.default_headers, **default_headers}
+        if not isinstance(default_query, NotGiven):
+            changes["default_query"] = {**self.config.default_query, **default_query}
+        view = copy.copy(self)
+        view.config = self.config.replace(**changes)
+        view._transport = self._transport.view(view.config)
+        view._parent = self._parent or self  # keeps the pool's owner alive
+        return view
+
     def close(self) -> None:
-        """Close the connection pool. Safe to call twice; the client may reopen later."""
+        """Close the connection pool. Safe to call twice; the client may reopen later.
+
+        A view made by :meth:`with_options` owns no pool: closing it does nothing.
+        """
+        if self._parent is not None:
+            return
         self._closed = True
         self._transport.close()
 
@@ -102,7 +148,7 @@ class BaseClient:
 
     def __del__(self) -> None:
         transport = getattr(self, "_transport", None)
-        if transport is not None and transport.is_open:
+        if getattr(self, "_parent", None) is None and transport is not None and transport.is_open:
             warnings.warn(
                 f"unclosed {type(self).__name__}: use it as a context manager, or close it",
                 ResourceWarning,

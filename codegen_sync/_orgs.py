@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -16,7 +16,6 @@ from ._http._bodies import (
     GenerateTokenBody,
     encode,
 )
-from ._http._types import NOT_GIVEN, NotGiven
 from ._http._validate import (
     check_count,
     check_id,
@@ -41,6 +40,10 @@ from .models import (
     SlackConnectToken,
     User,
 )
+from .options import JSONValue, RequestOptions
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["OrganizationsAPI"]
 
@@ -56,25 +59,19 @@ _ANALYZE = msgspec.json.Decoder(AnalyzeLogsResult)
 _RULES = msgspec.json.Decoder(CLIRules)
 _PROVIDERS = msgspec.json.Decoder(list[OAuthProvider])
 _SLACK = msgspec.json.Decoder(SlackConnectToken)
-_ANY = msgspec.json.Decoder()
-
-_Timeout = float | NotGiven
-_Retries = int | NotGiven
+_ANY: msgspec.json.Decoder[JSONValue] = msgspec.json.Decoder()
+_MAX_CHECK_RETRIES = 10  # the API's bound
 
 
 class OrganizationsAPI(BaseClient):
     """Methods for users, organizations and their settings (mixed into the client)."""
 
-    def get_current_user(
-        self, *, timeout: _Timeout = NOT_GIVEN, max_retries: _Retries = NOT_GIVEN
-    ) -> User:
+    def get_current_user(self, **options: Unpack[RequestOptions]) -> User:
         """The user who owns the API token."""
-        return self._transport.request(
-            "GET", "/v1/users/me", _USER, timeout=timeout, max_retries=max_retries
-        )
+        return self._transport.request("GET", "/v1/users/me", _USER, options=options)
 
     def get_organizations(
-        self, page: int = 1, per_page: int = 100, *, timeout: _Timeout = NOT_GIVEN
+        self, page: int = 1, per_page: int = 100, **options: Unpack[RequestOptions]
     ) -> Page[Organization]:
         """Organizations the token's user belongs to."""
         skip, limit = check_page(page, per_page)
@@ -83,7 +80,7 @@ class OrganizationsAPI(BaseClient):
             "/v1/organizations",
             _ORG_PAGE,
             query={"skip": skip, "limit": limit},
-            timeout=timeout,
+            options=options,
         )
 
     def get_users(
@@ -91,8 +88,7 @@ class OrganizationsAPI(BaseClient):
         org_id: int | None = None,
         page: int = 1,
         per_page: int = 100,
-        *,
-        timeout: _Timeout = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
     ) -> Page[User]:
         """Members of an organization."""
         org = self._org(org_id)
@@ -102,20 +98,19 @@ class OrganizationsAPI(BaseClient):
             f"/v1/organizations/{org}/users",
             _USER_PAGE,
             query={"skip": skip, "limit": limit},
-            timeout=timeout,
+            options=options,
         )
 
     def get_user(
         self,
         org_id: int | None = None,
         user_id: int | None = None,
-        *,
-        timeout: _Timeout = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
     ) -> User:
         """One member of an organization."""
         org, user = self._org(org_id), check_id("user_id", user_id)
         return self._transport.request(
-            "GET", f"/v1/organizations/{org}/users/{user}", _USER, timeout=timeout
+            "GET", f"/v1/organizations/{org}/users/{user}", _USER, options=options
         )
 
     def get_repositories(
@@ -123,8 +118,7 @@ class OrganizationsAPI(BaseClient):
         org_id: int | None = None,
         page: int = 1,
         per_page: int = 100,
-        *,
-        timeout: _Timeout = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
     ) -> Page[Repository]:
         """Repositories of an organization."""
         org = self._org(org_id)
@@ -134,11 +128,11 @@ class OrganizationsAPI(BaseClient):
             f"/v1/organizations/{org}/repos",
             _REPO_PAGE,
             query={"skip": skip, "limit": limit},
-            timeout=timeout,
+            options=options,
         )
 
     def get_integrations(
-        self, org_id: int | None = None, *, timeout: _Timeout = NOT_GIVEN
+        self, org_id: int | None = None, **options: Unpack[RequestOptions]
     ) -> OrganizationIntegrations:
         """Status of every integration (GitHub, Slack, Linear, ...) of an organization."""
         org = self._org(org_id)
@@ -146,15 +140,14 @@ class OrganizationsAPI(BaseClient):
             "GET",
             f"/v1/organizations/{org}/integrations",
             _INTEGRATIONS,
-            timeout=timeout,
+            options=options,
         )
 
     def get_check_suite_settings(
         self,
         org_id: int | None = None,
         repo_id: int | None = None,
-        *,
-        timeout: _Timeout = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
     ) -> CheckSuiteSettings:
         """Check-suite auto-fixer settings of a repository."""
         org, repo = self._org(org_id), check_id("repo_id", repo_id)
@@ -163,7 +156,7 @@ class OrganizationsAPI(BaseClient):
             f"/v1/organizations/{org}/repos/check-suite-settings",
             _CHECK_SUITE,
             query={"repo_id": repo},
-            timeout=timeout,
+            options=options,
         )
 
     def update_check_suite_settings(
@@ -176,14 +169,14 @@ class OrganizationsAPI(BaseClient):
         check_retry_counts: dict[str, int] | None = None,
         custom_prompts: dict[str, str] | None = None,
         high_priority_apps: list[str] | None = None,
-        timeout: _Timeout = NOT_GIVEN,
-    ) -> Any:
+        **options: Unpack[RequestOptions],
+    ) -> JSONValue:
         """Update the settings given (the others keep their values)."""
         org, repo = self._org(org_id), check_id("repo_id", repo_id)
         body = CheckSuiteSettingsBody(
             check_retry_count=None
             if check_retry_count is None
-            else check_count("check_retry_count", check_retry_count),
+            else _retry_count("check_retry_count", check_retry_count),
             ignored_checks=None
             if ignored_checks is None
             else check_str_list("ignored_checks", ignored_checks),
@@ -204,7 +197,7 @@ class OrganizationsAPI(BaseClient):
             _ANY,
             query={"repo_id": repo},
             body=encode(body),
-            timeout=timeout,
+            options=options,
             invalidates=path,
         )
 
@@ -215,7 +208,7 @@ class OrganizationsAPI(BaseClient):
         state: str | None = None,
         *,
         repo_id: int | None = None,
-        timeout: _Timeout = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
     ) -> EditPRResult:
         """Set a PR's state: ``open``, ``closed``, ``draft`` or ``ready_for_review``."""
         org, pr = self._org(org_id), check_id("pr_id", pr_id)
@@ -230,7 +223,7 @@ class OrganizationsAPI(BaseClient):
             group="pr_edit",
             body=body,
             invalidates=f"/v1/organizations/{org}/agent/run",
-            timeout=timeout,
+            options=options,
         )
 
     def generate_setup_commands(
@@ -240,7 +233,7 @@ class OrganizationsAPI(BaseClient):
         prompt: str | None = None,
         *,
         trigger_source: str = "setup-commands",
-        timeout: _Timeout = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
     ) -> SetupCommandsResult:
         """Start an agent that generates setup commands for a repository (5 per minute)."""
         org = self._org(org_id)
@@ -257,15 +250,14 @@ class OrganizationsAPI(BaseClient):
             body=encode(body),
             idempotent=False,
             invalidates=f"/v1/organizations/{org}/agent/runs",  # it starts a run
-            timeout=timeout,
+            options=options,
         )
 
     def analyze_sandbox_logs(
         self,
         org_id: int | None = None,
         sandbox_id: int | None = None,
-        *,
-        timeout: _Timeout = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
     ) -> AnalyzeLogsResult:
         """Start an agent that analyses a sandbox's setup logs (5 per minute)."""
         org, sandbox = self._org(org_id), check_id("sandbox_id", sandbox_id)
@@ -276,11 +268,11 @@ class OrganizationsAPI(BaseClient):
             group="log_analysis",
             idempotent=False,
             invalidates=f"/v1/organizations/{org}/agent/runs",  # it starts a run
-            timeout=timeout,
+            options=options,
         )
 
     def get_cli_rules(
-        self, org_id: int | None = None, *, timeout: _Timeout = NOT_GIVEN
+        self, org_id: int | None = None, **options: Unpack[RequestOptions]
     ) -> CLIRules:
         """Organization rules plus the user's custom prompt (30 per minute)."""
         org = self._org(org_id)
@@ -289,16 +281,16 @@ class OrganizationsAPI(BaseClient):
             f"/v1/organizations/{org}/cli/rules",
             _RULES,
             group="cli_rules",
-            timeout=timeout,
+            options=options,
         )
 
-    def get_mcp_providers(self, *, timeout: _Timeout = NOT_GIVEN) -> list[OAuthProvider]:
+    def get_mcp_providers(self, **options: Unpack[RequestOptions]) -> list[OAuthProvider]:
         """OAuth providers usable as MCP servers."""
-        return self._transport.request("GET", "/v1/mcp-providers", _PROVIDERS, timeout=timeout)
+        return self._transport.request("GET", "/v1/mcp-providers", _PROVIDERS, options=options)
 
     def get_oauth_token_status(
-        self, org_id: int | None = None, *, timeout: _Timeout = NOT_GIVEN
-    ) -> Any:
+        self, org_id: int | None = None, **options: Unpack[RequestOptions]
+    ) -> JSONValue:
         """Providers with active OAuth tokens for the current user and organization."""
         org = self._org(org_id)
         return self._transport.request(
@@ -307,16 +299,15 @@ class OrganizationsAPI(BaseClient):
             _ANY,
             query={"org_id": org},
             cache=False,
-            timeout=timeout,
+            options=options,
         )
 
     def revoke_oauth_token(
         self,
         org_id: int | None = None,
         provider: str | None = None,
-        *,
-        timeout: _Timeout = NOT_GIVEN,
-    ) -> Any:
+        **options: Unpack[RequestOptions],
+    ) -> JSONValue:
         """Mark all of the user's tokens for ``provider`` inactive."""
         org = self._org(org_id)
         if not isinstance(provider, str) or not provider:
@@ -326,12 +317,12 @@ class OrganizationsAPI(BaseClient):
             "/v1/oauth/tokens/revoke",
             _ANY,
             query={"provider": provider, "org_id": org},
-            timeout=timeout,
+            options=options,
             invalidates="/v1/oauth/tokens/status",
         )
 
     def generate_slack_connect_token(
-        self, org_id: int | None = None, *, timeout: _Timeout = NOT_GIVEN
+        self, org_id: int | None = None, **options: Unpack[RequestOptions]
     ) -> SlackConnectToken:
         """A one-time token (10 minutes) to link a Slack account to Codegen."""
         org = self._org(org_id)
@@ -340,5 +331,13 @@ class OrganizationsAPI(BaseClient):
             "/v1/slack-connect/generate-token",
             _SLACK,
             body=encode(GenerateTokenBody(org_id=org)),
-            timeout=timeout,
+            options=options,
         )
+
+
+def _retry_count(name: str, value: object) -> int:
+    """A check-suite retry count: the API takes 0 to 10."""
+    count = check_count(name, value)
+    if count > _MAX_CHECK_RETRIES:
+        raise ValidationError(f"{name} must be at most {_MAX_CHECK_RETRIES}, got {count}")
+    return count

@@ -11,10 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from ._http._types import NotGiven
+    from typing_extensions import Unpack
+
     from ._ratelimit._status import RateLimitStatus
     from .config import CodegenConfig
     from .models import AgentRun, Page, User
+    from .options import RequestOptions
 
 __all__ = ["ClientAPI"]
 
@@ -29,9 +31,7 @@ class ClientAPI(Protocol):
 
     def health_check(self, *, timeout: float = ...) -> dict[str, Any]: ...
 
-    def get_current_user(
-        self, *, timeout: float | NotGiven = ..., max_retries: int | NotGiven = ...
-    ) -> User: ...
+    def get_current_user(self, **options: Unpack[RequestOptions]) -> User: ...
 
     def create_agent_run(
         self,
@@ -43,8 +43,7 @@ class ClientAPI(Protocol):
         repo_id: int | None = ...,
         model: str | None = ...,
         agent_type: str | None = ...,
-        timeout: float | NotGiven = ...,
-        max_retries: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
     ) -> AgentRun: ...
 
     def get_agent_run(
@@ -53,8 +52,7 @@ class ClientAPI(Protocol):
         run_id: int | None = ...,
         *,
         cache: bool = ...,
-        timeout: float | NotGiven = ...,
-        max_retries: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
     ) -> AgentRun: ...
 
     def get_agent_runs(
@@ -66,8 +64,7 @@ class ClientAPI(Protocol):
         user_id: int | None = ...,
         source_type: str | None = ...,
         cache: bool = ...,
-        timeout: float | NotGiven = ...,
-        max_retries: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
     ) -> Page[AgentRun]: ...
 
     def resume_agent_run(
@@ -77,6 +74,5 @@ class ClientAPI(Protocol):
         prompt: str | None = ...,
         *,
         images: list[str] | None = ...,
-        timeout: float | NotGiven = ...,
-        max_retries: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
     ) -> AgentRun: ...

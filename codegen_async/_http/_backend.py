@@ -16,7 +16,7 @@ import inspect
 import math
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from aiolimiter import AsyncLimiter as _AioLimiter
 
@@ -34,13 +34,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "IS_ASYNC",
-    "WANTED_HEADERS",
     "AsyncEvent",
     "AsyncHTTPBackend",
     "AsyncLeakyBucket",
     "AsyncLock",
     "AsyncRedisConnector",
     "AsyncSemaphore",
+    "Call",
     "CancelledError",
     "Job",
     "background_task",
@@ -53,12 +53,12 @@ __all__ = [
 
 IS_ASYNC = True
 T = TypeVar("T")
+P = ParamSpec("P")
 Job = Callable[[], Awaitable[T]]
 """A unit of work for :func:`gather_bounded`: a zero-argument coroutine function."""
+Call = Callable[P, Awaitable[T]]
+"""A method, as the raw-response wrapper takes it: a coroutine function."""
 
-#: Response headers the transport reads; the seam copies only these, of non-2xx answers.
-WANTED_HEADERS = ("content-type", "retry-after", "x-request-id", "location")
-_NO_HEADERS: dict[str, str] = {}
 
 CancelledError = asyncio.CancelledError
 AsyncLock = asyncio.Lock
@@ -312,12 +312,8 @@ class AsyncHTTPBackend:
                     data = await resp.read()
                 else:
                     data = await self._read_capped(resp, method, url, length)
-                status = resp.status
-                if status < 300:  # the transport reads headers only of other answers
-                    return RawResponse(status, _NO_HEADERS, data)
-                src = resp.headers
-                got = {name: src[name] for name in WANTED_HEADERS if name in src}
-                return RawResponse(status, got, data)
+                # The library's own header mapping, not a copy: most answers are never asked.
+                return RawResponse(resp.status, resp.headers, data)
             finally:
                 resp.release()
                 if body is not None:  # only a request with a body has a writer to wait for

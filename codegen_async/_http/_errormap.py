@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -17,7 +18,7 @@ from ..errors import (
     ValidationError,
 )
 from ._response import RawResponse
-from ._retry import parse_retry_after
+from ._retry import server_delay
 
 __all__ = ["error_for_response", "redact"]
 
@@ -116,6 +117,15 @@ _REASONS = {
 }
 
 
+def lower_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """A plain copy of response headers, names lower-cased (repeated ones joined)."""
+    copy: dict[str, str] = {}
+    for name, value in headers.items():
+        key = name.lower()
+        copy[key] = f"{copy[key]}, {value}" if key in copy else value
+    return copy
+
+
 def error_for_response(response: RawResponse, method: str, url: str) -> CodegenAPIError:
     """The exception for a non-2xx response, with the server's message and body."""
     status = response.status
@@ -124,17 +134,17 @@ def error_for_response(response: RawResponse, method: str, url: str) -> CodegenA
     cls = _BY_STATUS.get(status)
     if cls is None:
         cls = ServerError if status >= 500 else CodegenAPIError
+    headers = lower_headers(response.headers)
     kwargs: dict[str, Any] = {
         "method": method,
         "url": url,
         "status_code": status,
         "body": body,
-        "request_id": response.headers.get("x-request-id"),
+        "request_id": headers.get("x-request-id"),
+        "headers": headers,
     }
     if cls is RateLimitError:
-        return RateLimitError(
-            message, retry_after=parse_retry_after(response.headers.get("retry-after")), **kwargs
-        )
+        return RateLimitError(message, retry_after=server_delay(headers), **kwargs)
     if cls is ValidationError:
         details = body.get("detail", body) if isinstance(body, dict) else body
         return ValidationError(message, details=details, **kwargs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import msgspec
 
 __all__ = ["RawResponse"]
@@ -10,10 +12,11 @@ __all__ = ["RawResponse"]
 # A Struct, not a class with __init__: made once per request, in C, and not tracked by
 # the garbage collector (it holds no cycles).
 class RawResponse(msgspec.Struct, gc=False):
-    """Status, lower-cased headers and the full body of one HTTP exchange."""
+    """Status, headers (the HTTP library's own case-insensitive mapping, not copied) and
+    the full body of one HTTP exchange."""
 
     status: int
-    headers: dict[str, str]
+    headers: Mapping[str, str]
     body: bytes
 
     def __repr__(self) -> str:

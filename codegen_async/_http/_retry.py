@@ -7,7 +7,7 @@ full jitter); this is the only module that uses the package.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from ..errors import APIConnectionError, CodegenAPIError, OutcomeUnknownError, ServerError
@@ -16,19 +16,35 @@ from ._urls import safe_url
 if TYPE_CHECKING:
     from ..config import CodegenConfig
 
-__all__ = ["check_resend", "delays", "parse_retry_after", "retryable", "status_delay"]
+__all__ = [
+    "check_resend",
+    "delays",
+    "parse_retry_after",
+    "retryable",
+    "server_delay",
+    "status_delay",
+]
 
 # Statuses at which the server cannot have acted on a request (safe to resend a create).
 _NOT_PROCESSED = frozenset({429, 503})
 
 
 def retryable(config: CodegenConfig, error: CodegenAPIError, status: int, idempotent: bool) -> bool:
-    """Whether a non-2xx answer may be retried (``retries`` left aside)."""
+    """Whether a non-2xx answer may be retried (``retries`` left aside).
+
+    The server's ``x-should-retry`` header decides for a call that may be repeated:
+    ``false`` never retries, ``true`` retries whatever the status. A create-run POST is
+    resent only where the server cannot have acted on it, whatever the header says.
+    """
+    verdict = error.headers.get("x-should-retry")
+    if verdict == "false":
+        return False
+    if idempotent and verdict == "true":
+        return True
     if status not in config.retry_on_status:
         return False
     if idempotent:
         return True
-    # A create-run POST is resent only where the server cannot have acted on it.
     return status in _NOT_PROCESSED or (
         config.retry_unknown_creates and isinstance(error, ServerError)
     )
@@ -74,6 +90,20 @@ def delays(factor: float, max_delay: float) -> Iterator[float]:
     next(gen)  # backoff's generators must be primed with None (they are send()-driven).
     for value in gen:
         yield backoff.full_jitter(value)
+
+
+def server_delay(headers: Mapping[str, str], cap: float = 3600.0) -> float | None:
+    """The delay a server asks for: ``retry-after-ms`` (milliseconds), else
+    ``retry-after`` (seconds or an HTTP date); capped. ``headers``' names lower-cased."""
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            seconds = float(millis) / 1000
+        except ValueError:
+            seconds = math.nan
+        if not math.isnan(seconds):
+            return min(max(seconds, 0.0), cap)
+    return parse_retry_after(headers.get("retry-after"), cap)
 
 
 def parse_retry_after(value: str | None, cap: float = 3600.0) -> float | None:

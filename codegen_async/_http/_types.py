@@ -1,32 +1,14 @@
-"""Small shared types: the ``NOT_GIVEN`` sentinel for per-call overrides (pure, shared)."""
+"""Small shared types: the ``NOT_GIVEN`` sentinel (defined in :mod:`..options`) (pure, shared)."""
 
 from __future__ import annotations
 
-from typing import Final, Literal, TypeVar
+from typing import TypeVar
+
+from ..options import NOT_GIVEN, NotGiven
 
 __all__ = ["NOT_GIVEN", "NotGiven", "resolve"]
 
 T = TypeVar("T")
-
-
-class NotGiven:
-    """The type of :data:`NOT_GIVEN`: an argument left out, as opposed to ``None``."""
-
-    _instance: NotGiven | None = None
-
-    def __new__(cls) -> NotGiven:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __bool__(self) -> Literal[False]:
-        return False
-
-    def __repr__(self) -> str:
-        return "NOT_GIVEN"
-
-
-NOT_GIVEN: Final = NotGiven()
 
 
 def resolve(value: T | NotGiven, default: T) -> T:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote_plus, urljoin
 
 __all__ = ["encode_query", "join", "origin", "safe_url"]
 
 
-def encode_query(query: dict[str, Any]) -> str:
+def encode_query(query: Mapping[str, Any]) -> str:
     """``urllib.parse.urlencode`` of the items that are not None, for a fraction of its CPU.
 
     Keys are this package's own parameter names, which need no quoting; an int is written

@@ -15,7 +15,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -39,7 +39,7 @@ from codegen_async.errors import (
 
 __all__ = [
     "IS_ASYNC",
-    "WANTED_HEADERS",
+    "Call",
     "CancelledError",
     "Event",
     "HTTPBackend",
@@ -58,11 +58,11 @@ __all__ = [
 
 IS_ASYNC = False
 T = TypeVar("T")
+P = ParamSpec("P")
 Job = Callable[[], T]
 """A unit of work for :func:`gather_bounded`: a zero-argument function."""
-
-WANTED_HEADERS = ("content-type", "retry-after", "x-request-id", "location")
-_NO_HEADERS: dict[str, str] = {}
+Call = Callable[P, T]
+"""A method, as the raw-response wrapper takes it."""
 
 
 class CancelledError(BaseException):
@@ -395,12 +395,8 @@ class HTTPBackend:
                 resp.release_conn()
                 if anonymous:  # the hop's own pool: its connection is never kept
                     pool.close()
-            status = resp.status
-            if status < 300:  # the transport reads headers only of other answers
-                return RawResponse(status, _NO_HEADERS, data)
-            src = resp.headers
-            got = {name: src[name] for name in WANTED_HEADERS if name in src}
-            return RawResponse(status, got, data)
+            # The library's own header mapping, not a copy: most answers are never asked.
+            return RawResponse(resp.status, resp.headers, data)
         except ResponseTooLargeError:
             raise
         except MaxRetryError as exc:

@@ -7,6 +7,7 @@ from codegen_async._http._retry import (
     delays,
     parse_retry_after,
     retryable,
+    server_delay,
     status_delay,
 )
 
@@ -15,5 +16,6 @@ __all__ = [
     "delays",
     "parse_retry_after",
     "retryable",
+    "server_delay",
     "status_delay",
 ]

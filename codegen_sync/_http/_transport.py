@@ -8,8 +8,9 @@ reads in one place, in :meth:`Transport.request`.
 
 from __future__ import annotations
 
+import copy
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
@@ -26,10 +27,12 @@ from ..errors import (
 )
 from ._backend import IS_ASYNC, CancelledError, HTTPBackend, Job, monotonic, sleep
 from ._cache import ResponseCache
+from ._capture import current_capture
 from ._errormap import error_for_response, redact
 from ._metrics import Metrics
+from ._options import merge_body, read_options
 from ._response import RawResponse
-from ._retry import check_resend, delays, retryable, status_delay
+from ._retry import check_resend, delays, retryable, server_delay, status_delay
 from ._types import NOT_GIVEN, NotGiven
 from ._urls import encode_query, join, origin, safe_url
 from ._validate import check_count, check_timeout
@@ -61,12 +64,9 @@ class Transport:
             verify_ssl=config.verify_ssl,
             max_response_size=config.max_response_size,
         )
-        # The backend sends the headers above with every request; bodies add a type.
-        self._json_headers = self._http.prepare_headers({"Content-Type": "application/json"})
+        self._set_defaults(config)
         self._has_token = bool(config.api_token)
         self._secret = config.api_token  # masked in every error this transport raises
-        self._max_retries = config.max_retries
-        self._timeout = config.timeout
         # In memory by default; shared through Redis with config.rate_limit_backend.
         self.limiter = _limiter_for(config)
         # Keyed by URL: the cache is this client's own, and a client has one token, so
@@ -83,6 +83,27 @@ class Transport:
             else None
         )
         self.metrics = Metrics()
+
+    def _set_defaults(self, config: CodegenConfig) -> None:
+        """What every call of this transport (or view) sends and allows by default."""
+        self.config = config
+        self._max_retries = config.max_retries
+        self._timeout = config.timeout
+        self._query: Mapping[str, Any] | None = config.default_query or None
+        # The backend sends the session's headers with every request; these go on top
+        # (default headers are never sent on a redirect to another origin).
+        extra = dict(config.default_headers)
+        self._plain_headers = self._http.prepare_headers(extra) if extra else None
+        self._json_headers = self._http.prepare_headers(
+            {"Content-Type": "application/json", **extra}
+        )
+
+    def view(self, config: CodegenConfig) -> Transport:
+        """A transport with other per-call defaults (``config``'s timeout, retries,
+        default headers and query) sharing this one's pool, limiter, cache and metrics."""
+        twin = copy.copy(self)
+        twin._set_defaults(config)
+        return twin
 
     def request(  # noqa: PLR0912, PLR0915 - the attempt loop stays inline (see there)
         self,
@@ -101,6 +122,7 @@ class Transport:
         cache_forever: Callable[[Any], bool] | None = None,
         invalidates: str | None = None,
         before_send: Job[None] | None = None,
+        options: Mapping[str, Any] | None = None,
     ) -> T:
         """Send one API call and decode its 2xx body with ``decoder``.
 
@@ -117,7 +139,26 @@ class Transport:
         unless ``remember=False`` too: a path that never reads the cache keeps out of it.
         ``timeout`` bounds each attempt whole (connect, send, headers, body, redirect
         hops); the call's waits for a rate-limit slot, together, never exceed it either.
+        ``options`` are a method's ``**options`` (:class:`RequestOptions`), checked here.
         """
+        headers = self._json_headers if body is not None else self._plain_headers
+        if options:
+            call = read_options(options)
+            timeout = timeout if isinstance(call.timeout, NotGiven) else call.timeout
+            max_retries = (
+                max_retries if isinstance(call.max_retries, NotGiven) else call.max_retries
+            )
+            if call.query:
+                query = {**(query or {}), **call.query}
+            if call.body is not None:
+                body = merge_body(method, body, call.body)
+                headers = self._json_headers
+            if call.headers:
+                # Headers may change the answer: such a call neither reads nor fills the cache.
+                cache = remember = False
+                headers = self._http.prepare_headers(
+                    {**headers, **call.headers} if headers else call.headers
+                )
         url, attempt_timeout, retries_left = self._target(method, path, query, timeout, max_retries)
         store = self.cache if method == "GET" and (cache or remember) else None
         missed = keep = False  # a lookup that found nothing; an answer the cache would admit
@@ -127,13 +168,22 @@ class Transport:
             found = store.lookup(url, started) if cache else True
             if isinstance(found, bytes):
                 self.metrics.record_cache(group, True)
+                capture = current_capture()
+                if capture is not None:
+                    capture.fill(
+                        RawResponse(200, {}, found),
+                        method,
+                        safe_url(url),
+                        0.0,
+                        attempts=0,
+                        cached=True,
+                    )
                 return self._decode(decoder, found, method, url, 200)
             missed, keep = cache, found
             # Read before sending: a write that invalidates meanwhile makes this stale.
             generation = store.generation
         # The attempt loop stays inline rather than in a helper: in the async client a
         # helper coroutine would add an await level, paid each time the task resumes.
-        headers = self._json_headers if body is not None else None
         backoff_delays = None  # made on the first retry: most calls never need one
         limiter = self.limiter
         waited = 0.0
@@ -211,6 +261,9 @@ class Transport:
             if invalidates is not None:
                 self.invalidate(invalidates)
         self.metrics.record_ok(group, finished - started - waited, waited, missed)
+        capture = current_capture()
+        if capture is not None:
+            capture.fill(response, method, safe_url(url), finished - started, attempts=attempt)
         value = self._decode(decoder, response.body, method, url, response.status)
         if keep and store is not None:
             forever = cache_forever is not None and cache_forever(value)
@@ -221,7 +274,7 @@ class Transport:
         self,
         method: str,
         path: str,
-        query: dict[str, Any] | None,
+        query: Mapping[str, Any] | None,
         timeout: float | NotGiven,
         max_retries: int | NotGiven,
     ) -> tuple[str, float, int]:
@@ -233,6 +286,8 @@ class Transport:
             else check_count("max_retries", max_retries)
         )
         url = self._base + path
+        if self._query is not None:
+            query = {**self._query, **query} if query else self._query
         if query:
             url += "?" + encode_query(query)
         if not self._has_token:  # a sure 401: say how to fix it, without a round trip
@@ -284,7 +339,7 @@ class Transport:
         status = response.status
         error = error_for_response(response, method, safe_url(url))
         redact(error, self._secret)
-        retry_after = error.retry_after if isinstance(error, RateLimitError) else None
+        retry_after = server_delay(error.headers)
         if retry_after is not None:
             # A server-given delay is honoured up to retry_max_delay, never more: one odd
             # Retry-After must not stall the endpoint group (and every caller) for an hour.
