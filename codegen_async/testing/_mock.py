@@ -37,6 +37,7 @@ LOCAL_METHODS = frozenset(
         "get_stats",
         "reset_stats",
         "watch_agent_runs",
+        "with_options",
     }
 )
 """Public client methods that send nothing themselves (not mocked, not recorded)."""

@@ -63,7 +63,7 @@ BAD: dict[str, list[Any]] = {
     "max_items": [-1, "5", 1.5, True],
     "state": ["merged", 5, None],
     "trigger_source": [5, ""],
-    "check_retry_count": [-1, "3", 1.5, True],
+    "check_retry_count": [-1, "3", 1.5, True, 11],
     "ignored_checks": STR_LIST_BAD,
     "high_priority_apps": STR_LIST_BAD,
     "check_retry_counts": ["x", [1], {"lint": "3"}, {"lint": -1}, {5: 1}],
@@ -81,7 +81,27 @@ BAD: dict[str, list[Any]] = {
     "on_progress": [5],
     "on_event": [5],
     "progress": BOOL_BAD,
+    # the per-call options every endpoint method takes (**options: RequestOptions)
+    "extra_headers": [
+        "x",
+        {"Authorization": "Bearer other"},
+        {"X-A": 5},
+        {"bad name": "v"},
+        {"X-A": "a\nb"},
+    ],
+    "extra_query": ["x", {"a": [1]}, {5: "x"}],
+    "extra_body": ["x", {"a": _Unserialisable()}, {5: 1}],
+    "bogus_option": [1],
+    # client.request
+    "method": ["FETCH", 5, ""],
+    "path": ["v1/users/me", "//evil.example/x", "https://evil.example/", "/a?b=1", 5],
+    "cast_to": [5, "AgentRun"],
+    "query": ["x", {"a": [1]}],
+    "body": [_Unserialisable(), _circular()],
+    "group": ["bogus", 5],
+    "idempotent": ["yes", 1],
 }
+OPTIONS = ("timeout", "max_retries", "extra_headers", "extra_query", "extra_body", "bogus_option")
 
 # Values that make every other parameter valid (the org comes from the config).
 VALID: dict[str, Any] = {
@@ -96,6 +116,8 @@ VALID: dict[str, Any] = {
     "configs": [{"prompt": "x"}],
     "run_ids": [1],
     "items": [(1, "more")],
+    "method": "GET",
+    "path": "/v1/users/me",
 }
 # Bulk jobs turn a bad item into a failed result instead (tested below).
 OVERRIDES = {("bulk_get_agent_runs", "run_ids"): ["1,2", 5]}
@@ -121,6 +143,7 @@ LOCAL = {
     "get_rate_limit_status",
     "get_stats",
     "reset_stats",
+    "with_options",  # ConfigurationError, before any request: see test_with_options
 }
 API_METHODS = sorted(
     name
@@ -134,13 +157,13 @@ def _cases() -> list[tuple[str, str, Any]]:
     for method in API_METHODS:
         params = inspect.signature(getattr(CodegenClient, method)).parameters
         for name, param in params.items():
+            if param.kind is param.VAR_KEYWORD and "RequestOptions" in str(param.annotation):
+                cases += [(method, key, v) for key in OPTIONS for v in BAD[key]]
             if name == "self" or param.kind is param.VAR_KEYWORD:
                 continue
             assert name in BAD, f"{method}({name}=...) has no bad values listed"
             values = OVERRIDES.get((method, name), BAD[name])
             cases += [(method, name, value) for value in values]
-        if "options" in params and method.endswith(("ban_agent_run", "remove_agent_run_from_pr")):
-            cases += [(method, "before_card_order_id", v) for v in BAD["before_card_order_id"]]
     return cases
 
 
