@@ -73,9 +73,12 @@ class TestUsersAndOrganizations:
         providers = await client.get_mcp_providers()
         assert all(p.is_mcp for p in providers)
         status = await client.get_oauth_token_status()
+        assert isinstance(status, list)
         assert "slack" in status
         await client.revoke_oauth_token(provider="slack")
-        assert "slack" not in await client.get_oauth_token_status()
+        after = await client.get_oauth_token_status()
+        assert isinstance(after, list)
+        assert "slack" not in after
         token = await client.generate_slack_connect_token()
         assert 10 == token.expires_in_minutes
 

@@ -75,9 +75,12 @@ class TestUsersAndOrganizations:
         providers = client.get_mcp_providers()
         assert all(p.is_mcp for p in providers)
         status = client.get_oauth_token_status()
+        assert isinstance(status, list)
         assert "slack" in status
         client.revoke_oauth_token(provider="slack")
-        assert "slack" not in client.get_oauth_token_status()
+        after = client.get_oauth_token_status()
+        assert isinstance(after, list)
+        assert "slack" not in after
         token = client.generate_slack_connect_token()
         assert 10 == token.expires_in_minutes
 
