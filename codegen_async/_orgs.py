@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 import msgspec
 
@@ -62,7 +62,11 @@ _MAX_CHECK_RETRIES = 10  # the API's bound
 
 
 class AsyncOrganizationsAPI(AsyncBaseClient):
-    """Methods for users, organizations and their settings (mixed into the client)."""
+    """Methods for users, organizations and their settings (mixed into the client).
+
+    Required ids come after ``org_id``, positionally or by keyword, as in
+    :class:`AsyncAgentRunsAPI` (two ``@overload`` forms each).
+    """
 
     async def get_current_user(self, **options: Unpack[RequestOptions]) -> User:
         """The user who owns the API token."""
@@ -98,6 +102,23 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
             query={"skip": skip, "limit": limit},
             options=options,
         )
+
+    @overload
+    async def get_user(
+        self,
+        org_id: int | None,
+        user_id: int,
+        **options: Unpack[RequestOptions],
+    ) -> User: ...
+
+    @overload
+    async def get_user(
+        self,
+        *,
+        user_id: int,
+        org_id: int | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> User: ...
 
     async def get_user(
         self,
@@ -141,6 +162,23 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
             options=options,
         )
 
+    @overload
+    async def get_check_suite_settings(
+        self,
+        org_id: int | None,
+        repo_id: int,
+        **options: Unpack[RequestOptions],
+    ) -> CheckSuiteSettings: ...
+
+    @overload
+    async def get_check_suite_settings(
+        self,
+        *,
+        repo_id: int,
+        org_id: int | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> CheckSuiteSettings: ...
+
     async def get_check_suite_settings(
         self,
         org_id: int | None = None,
@@ -156,6 +194,34 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
             query={"repo_id": repo},
             options=options,
         )
+
+    @overload
+    async def update_check_suite_settings(
+        self,
+        org_id: int | None,
+        repo_id: int,
+        *,
+        check_retry_count: int | None = ...,
+        ignored_checks: list[str] | None = ...,
+        check_retry_counts: dict[str, int] | None = ...,
+        custom_prompts: dict[str, str] | None = ...,
+        high_priority_apps: list[str] | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> JSONValue: ...
+
+    @overload
+    async def update_check_suite_settings(
+        self,
+        *,
+        repo_id: int,
+        org_id: int | None = ...,
+        check_retry_count: int | None = ...,
+        ignored_checks: list[str] | None = ...,
+        check_retry_counts: dict[str, int] | None = ...,
+        custom_prompts: dict[str, str] | None = ...,
+        high_priority_apps: list[str] | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> JSONValue: ...
 
     async def update_check_suite_settings(
         self,
@@ -199,6 +265,28 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
             invalidates=path,
         )
 
+    @overload
+    async def edit_pull_request(
+        self,
+        org_id: int | None,
+        pr_id: int,
+        state: str,
+        *,
+        repo_id: int | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> EditPRResult: ...
+
+    @overload
+    async def edit_pull_request(
+        self,
+        *,
+        pr_id: int,
+        state: str,
+        org_id: int | None = ...,
+        repo_id: int | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> EditPRResult: ...
+
     async def edit_pull_request(
         self,
         org_id: int | None = None,
@@ -223,6 +311,28 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
             invalidates=f"/v1/organizations/{org}/agent/run",
             options=options,
         )
+
+    @overload
+    async def generate_setup_commands(
+        self,
+        org_id: int | None,
+        repo_id: int,
+        prompt: str | None = ...,
+        *,
+        trigger_source: str = ...,
+        **options: Unpack[RequestOptions],
+    ) -> SetupCommandsResult: ...
+
+    @overload
+    async def generate_setup_commands(
+        self,
+        *,
+        repo_id: int,
+        org_id: int | None = ...,
+        prompt: str | None = ...,
+        trigger_source: str = ...,
+        **options: Unpack[RequestOptions],
+    ) -> SetupCommandsResult: ...
 
     async def generate_setup_commands(
         self,
@@ -250,6 +360,23 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
             invalidates=f"/v1/organizations/{org}/agent/runs",  # it starts a run
             options=options,
         )
+
+    @overload
+    async def analyze_sandbox_logs(
+        self,
+        org_id: int | None,
+        sandbox_id: int,
+        **options: Unpack[RequestOptions],
+    ) -> AnalyzeLogsResult: ...
+
+    @overload
+    async def analyze_sandbox_logs(
+        self,
+        *,
+        sandbox_id: int,
+        org_id: int | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AnalyzeLogsResult: ...
 
     async def analyze_sandbox_logs(
         self,
@@ -301,6 +428,23 @@ class AsyncOrganizationsAPI(AsyncBaseClient):
             cache=False,
             options=options,
         )
+
+    @overload
+    async def revoke_oauth_token(
+        self,
+        org_id: int | None,
+        provider: str,
+        **options: Unpack[RequestOptions],
+    ) -> JSONValue: ...
+
+    @overload
+    async def revoke_oauth_token(
+        self,
+        *,
+        provider: str,
+        org_id: int | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> JSONValue: ...
 
     async def revoke_oauth_token(
         self,

@@ -33,8 +33,8 @@ class AsyncClientAPI(Protocol):
 
     async def create_agent_run(
         self,
-        org_id: int | None = ...,
-        prompt: str | None = ...,
+        org_id: int | None,
+        prompt: str,
         metadata: dict[str, Any] | None = ...,
         *,
         images: list[str] | None = ...,
@@ -46,8 +46,8 @@ class AsyncClientAPI(Protocol):
 
     async def get_agent_run(
         self,
-        org_id: int | None = ...,
-        run_id: int | None = ...,
+        org_id: int | None,
+        run_id: int,
         *,
         cache: bool = ...,
         **options: Unpack[RequestOptions],
@@ -67,9 +67,9 @@ class AsyncClientAPI(Protocol):
 
     async def resume_agent_run(
         self,
-        org_id: int | None = ...,
-        run_id: int | None = ...,
-        prompt: str | None = ...,
+        org_id: int | None,
+        run_id: int,
+        prompt: str,
         *,
         images: list[str] | None = ...,
         **options: Unpack[RequestOptions],

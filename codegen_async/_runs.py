@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import msgspec
 
@@ -60,7 +60,41 @@ def _runs_query(
 
 
 class AsyncAgentRunsAPI(AsyncBaseClient):
-    """Methods for agent runs (mixed into the client)."""
+    """Methods for agent runs (mixed into the client).
+
+    A method that needs an id (or a prompt) takes it after ``org_id``, positionally or
+    by keyword: ``get_agent_run(323, 42)`` or ``get_agent_run(run_id=42)``. Its two
+    ``@overload`` forms say so to type checkers, so that a call without the id is a type
+    error; the implementation below them checks it again at run time.
+    """
+
+    @overload
+    async def create_agent_run(
+        self,
+        org_id: int | None,
+        prompt: str,
+        metadata: dict[str, Any] | None = ...,
+        *,
+        images: list[str] | None = ...,
+        repo_id: int | None = ...,
+        model: str | None = ...,
+        agent_type: str | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AgentRun: ...
+
+    @overload
+    async def create_agent_run(
+        self,
+        *,
+        prompt: str,
+        org_id: int | None = ...,
+        metadata: dict[str, Any] | None = ...,
+        images: list[str] | None = ...,
+        repo_id: int | None = ...,
+        model: str | None = ...,
+        agent_type: str | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AgentRun: ...
 
     async def create_agent_run(
         self,
@@ -102,6 +136,26 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
             invalidates=f"/v1/organizations/{org}/agent/runs",
             before_send=before_send_hook(),
         )
+
+    @overload
+    async def get_agent_run(
+        self,
+        org_id: int | None,
+        run_id: int,
+        *,
+        cache: bool = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AgentRun: ...
+
+    @overload
+    async def get_agent_run(
+        self,
+        *,
+        run_id: int,
+        org_id: int | None = ...,
+        cache: bool = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AgentRun: ...
 
     async def get_agent_run(
         self,
@@ -209,6 +263,28 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
             previous = frozenset(run.id for run in page.items)
             skip += per_page
 
+    @overload
+    async def resume_agent_run(
+        self,
+        org_id: int | None,
+        run_id: int,
+        prompt: str,
+        *,
+        images: list[str] | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AgentRun: ...
+
+    @overload
+    async def resume_agent_run(
+        self,
+        *,
+        run_id: int,
+        prompt: str,
+        org_id: int | None = ...,
+        images: list[str] | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AgentRun: ...
+
     async def resume_agent_run(
         self,
         org_id: int | None = None,
@@ -235,6 +311,28 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
             invalidates=f"/v1/organizations/{org}/agent/run",
         )
 
+    @overload
+    async def ban_agent_run(
+        self,
+        org_id: int | None,
+        run_id: int,
+        *,
+        before_card_order_id: str | None = ...,
+        after_card_order_id: str | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> JSONValue: ...
+
+    @overload
+    async def ban_agent_run(
+        self,
+        *,
+        run_id: int,
+        org_id: int | None = ...,
+        before_card_order_id: str | None = ...,
+        after_card_order_id: str | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> JSONValue: ...
+
     async def ban_agent_run(
         self,
         org_id: int | None = None,
@@ -253,6 +351,28 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
             "ban", org_id, run_id, before_card_order_id, after_card_order_id, options
         )
 
+    @overload
+    async def unban_agent_run(
+        self,
+        org_id: int | None,
+        run_id: int,
+        *,
+        before_card_order_id: str | None = ...,
+        after_card_order_id: str | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> JSONValue: ...
+
+    @overload
+    async def unban_agent_run(
+        self,
+        *,
+        run_id: int,
+        org_id: int | None = ...,
+        before_card_order_id: str | None = ...,
+        after_card_order_id: str | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> JSONValue: ...
+
     async def unban_agent_run(
         self,
         org_id: int | None = None,
@@ -266,6 +386,28 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
         return await self._stop(
             "unban", org_id, run_id, before_card_order_id, after_card_order_id, options
         )
+
+    @overload
+    async def remove_agent_run_from_pr(
+        self,
+        org_id: int | None,
+        run_id: int,
+        *,
+        before_card_order_id: str | None = ...,
+        after_card_order_id: str | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> JSONValue: ...
+
+    @overload
+    async def remove_agent_run_from_pr(
+        self,
+        *,
+        run_id: int,
+        org_id: int | None = ...,
+        before_card_order_id: str | None = ...,
+        after_card_order_id: str | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> JSONValue: ...
 
     async def remove_agent_run_from_pr(
         self,
@@ -305,6 +447,30 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
             invalidates=f"/v1/organizations/{org}/agent/run",
         )
 
+    @overload
+    async def get_agent_run_logs(
+        self,
+        org_id: int | None,
+        run_id: int,
+        *,
+        skip: int = ...,
+        limit: int = ...,
+        reverse: bool = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AgentRunWithLogs: ...
+
+    @overload
+    async def get_agent_run_logs(
+        self,
+        *,
+        run_id: int,
+        org_id: int | None = ...,
+        skip: int = ...,
+        limit: int = ...,
+        reverse: bool = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AgentRunWithLogs: ...
+
     async def get_agent_run_logs(
         self,
         org_id: int | None = None,
@@ -331,19 +497,60 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
             options=options,
         )
 
+    @overload
+    def stream_agent_run_logs(
+        self,
+        org_id: int | None,
+        run_id: int,
+        *,
+        reverse: bool = ...,
+    ) -> AsyncIterator[AgentRunLog]: ...
+
+    @overload
+    def stream_agent_run_logs(
+        self,
+        *,
+        run_id: int,
+        org_id: int | None = ...,
+        reverse: bool = ...,
+    ) -> AsyncIterator[AgentRunLog]: ...
+
     async def stream_agent_run_logs(
         self, org_id: int | None = None, run_id: int | None = None, *, reverse: bool = False
     ) -> AsyncIterator[AgentRunLog]:
         """Every log entry of a run, page by page (chronological unless ``reverse``)."""
+        org, run = self._org(org_id), check_id("run_id", run_id)
         reverse = check_bool("reverse", reverse)
         skip = 0
         while True:
-            page = await self.get_agent_run_logs(org_id, run_id, skip=skip, reverse=reverse)
+            page = await self.get_agent_run_logs(org, run, skip=skip, reverse=reverse)
             for entry in page.logs:
                 yield entry
             if len(page.logs) < 100:
                 return
             skip += 100
+
+    @overload
+    async def wait_for_completion(
+        self,
+        org_id: int | None,
+        run_id: int,
+        timeout: float = ...,
+        poll_interval: float | None = ...,
+        *,
+        max_poll_interval: float = ...,
+    ) -> AgentRun: ...
+
+    @overload
+    async def wait_for_completion(
+        self,
+        *,
+        run_id: int,
+        org_id: int | None = ...,
+        timeout: float = ...,
+        poll_interval: float | None = ...,
+        max_poll_interval: float = ...,
+    ) -> AgentRun: ...
 
     async def wait_for_completion(
         self,

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 import msgspec
 
@@ -64,7 +64,11 @@ _MAX_CHECK_RETRIES = 10  # the API's bound
 
 
 class OrganizationsAPI(BaseClient):
-    """Methods for users, organizations and their settings (mixed into the client)."""
+    """Methods for users, organizations and their settings (mixed into the client).
+
+    Required ids come after ``org_id``, positionally or by keyword, as in
+    :class:`AgentRunsAPI` (two ``@overload`` forms each).
+    """
 
     def get_current_user(self, **options: Unpack[RequestOptions]) -> User:
         """The user who owns the API token."""
@@ -100,6 +104,23 @@ class OrganizationsAPI(BaseClient):
             query={"skip": skip, "limit": limit},
             options=options,
         )
+
+    @overload
+    def get_user(
+        self,
+        org_id: int | None,
+        user_id: int,
+        **options: Unpack[RequestOptions],
+    ) -> User: ...
+
+    @overload
+    def get_user(
+        self,
+        *,
+        user_id: int,
+        org_id: int | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> User: ...
 
     def get_user(
         self,
@@ -143,6 +164,23 @@ class OrganizationsAPI(BaseClient):
             options=options,
         )
 
+    @overload
+    def get_check_suite_settings(
+        self,
+        org_id: int | None,
+        repo_id: int,
+        **options: Unpack[RequestOptions],
+    ) -> CheckSuiteSettings: ...
+
+    @overload
+    def get_check_suite_settings(
+        self,
+        *,
+        repo_id: int,
+        org_id: int | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> CheckSuiteSettings: ...
+
     def get_check_suite_settings(
         self,
         org_id: int | None = None,
@@ -158,6 +196,34 @@ class OrganizationsAPI(BaseClient):
             query={"repo_id": repo},
             options=options,
         )
+
+    @overload
+    def update_check_suite_settings(
+        self,
+        org_id: int | None,
+        repo_id: int,
+        *,
+        check_retry_count: int | None = ...,
+        ignored_checks: list[str] | None = ...,
+        check_retry_counts: dict[str, int] | None = ...,
+        custom_prompts: dict[str, str] | None = ...,
+        high_priority_apps: list[str] | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> JSONValue: ...
+
+    @overload
+    def update_check_suite_settings(
+        self,
+        *,
+        repo_id: int,
+        org_id: int | None = ...,
+        check_retry_count: int | None = ...,
+        ignored_checks: list[str] | None = ...,
+        check_retry_counts: dict[str, int] | None = ...,
+        custom_prompts: dict[str, str] | None = ...,
+        high_priority_apps: list[str] | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> JSONValue: ...
 
     def update_check_suite_settings(
         self,
@@ -201,6 +267,28 @@ class OrganizationsAPI(BaseClient):
             invalidates=path,
         )
 
+    @overload
+    def edit_pull_request(
+        self,
+        org_id: int | None,
+        pr_id: int,
+        state: str,
+        *,
+        repo_id: int | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> EditPRResult: ...
+
+    @overload
+    def edit_pull_request(
+        self,
+        *,
+        pr_id: int,
+        state: str,
+        org_id: int | None = ...,
+        repo_id: int | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> EditPRResult: ...
+
     def edit_pull_request(
         self,
         org_id: int | None = None,
@@ -225,6 +313,28 @@ class OrganizationsAPI(BaseClient):
             invalidates=f"/v1/organizations/{org}/agent/run",
             options=options,
         )
+
+    @overload
+    def generate_setup_commands(
+        self,
+        org_id: int | None,
+        repo_id: int,
+        prompt: str | None = ...,
+        *,
+        trigger_source: str = ...,
+        **options: Unpack[RequestOptions],
+    ) -> SetupCommandsResult: ...
+
+    @overload
+    def generate_setup_commands(
+        self,
+        *,
+        repo_id: int,
+        org_id: int | None = ...,
+        prompt: str | None = ...,
+        trigger_source: str = ...,
+        **options: Unpack[RequestOptions],
+    ) -> SetupCommandsResult: ...
 
     def generate_setup_commands(
         self,
@@ -252,6 +362,23 @@ class OrganizationsAPI(BaseClient):
             invalidates=f"/v1/organizations/{org}/agent/runs",  # it starts a run
             options=options,
         )
+
+    @overload
+    def analyze_sandbox_logs(
+        self,
+        org_id: int | None,
+        sandbox_id: int,
+        **options: Unpack[RequestOptions],
+    ) -> AnalyzeLogsResult: ...
+
+    @overload
+    def analyze_sandbox_logs(
+        self,
+        *,
+        sandbox_id: int,
+        org_id: int | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AnalyzeLogsResult: ...
 
     def analyze_sandbox_logs(
         self,
@@ -301,6 +428,23 @@ class OrganizationsAPI(BaseClient):
             cache=False,
             options=options,
         )
+
+    @overload
+    def revoke_oauth_token(
+        self,
+        org_id: int | None,
+        provider: str,
+        **options: Unpack[RequestOptions],
+    ) -> JSONValue: ...
+
+    @overload
+    def revoke_oauth_token(
+        self,
+        *,
+        provider: str,
+        org_id: int | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> JSONValue: ...
 
     def revoke_oauth_token(
         self,

@@ -35,8 +35,8 @@ class ClientAPI(Protocol):
 
     def create_agent_run(
         self,
-        org_id: int | None = ...,
-        prompt: str | None = ...,
+        org_id: int | None,
+        prompt: str,
         metadata: dict[str, Any] | None = ...,
         *,
         images: list[str] | None = ...,
@@ -48,8 +48,8 @@ class ClientAPI(Protocol):
 
     def get_agent_run(
         self,
-        org_id: int | None = ...,
-        run_id: int | None = ...,
+        org_id: int | None,
+        run_id: int,
         *,
         cache: bool = ...,
         **options: Unpack[RequestOptions],
@@ -69,9 +69,9 @@ class ClientAPI(Protocol):
 
     def resume_agent_run(
         self,
-        org_id: int | None = ...,
-        run_id: int | None = ...,
-        prompt: str | None = ...,
+        org_id: int | None,
+        run_id: int,
+        prompt: str,
         *,
         images: list[str] | None = ...,
         **options: Unpack[RequestOptions],

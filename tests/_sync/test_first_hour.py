@@ -30,7 +30,7 @@ class TestPromptAsOrgId:
     def test_says_what_was_meant(self, client: CodegenClient) -> None:
         """create_agent_run("Fix the bug") points at prompt=, not just at the type."""
         with pytest.raises(ValidationError) as info:
-            client.create_agent_run("Fix the bug")  # type: ignore[arg-type]
+            client.create_agent_run("Fix the bug")  # type: ignore[call-overload]
         assert "org_id must be an integer, got str" in str(info.value)
         assert "prompt=" in str(info.value)
 
