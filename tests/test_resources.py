@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import TypeVar
 
@@ -31,6 +32,21 @@ def _config(emulator: Emulator, **overrides: object) -> codegen_async.CodegenCon
 
 def _sockets() -> int:
     return sum(1 for target in _fds().values() if target.startswith("socket:"))
+
+
+def _sockets_back_to(before: int, within: float = 5.0) -> int:
+    """The socket count once it is back to ``before``, or after ``within`` seconds.
+
+    The servers here run in this process: the server's end of a connection the client
+    closed goes away when its thread notices, a moment later on a loaded machine. A
+    socket the client kept open never goes away, so a leak still shows.
+    """
+    deadline = time.monotonic() + within
+    count = _sockets()
+    while count > before and time.monotonic() < deadline:
+        time.sleep(0.02)
+        count = _sockets()
+    return count
 
 
 class TestLeakGuard:
@@ -64,7 +80,7 @@ class TestClientsGiveEverythingBack:
                         await client.get_current_user()
 
             asyncio.run(use_async())
-            assert before == _sockets()
+            assert before == _sockets_back_to(before)
 
     def test_failing_requests_leave_no_socket(self) -> None:
         """200 calls answered by faults (5xx, drops, garbage) hold no socket after close."""
@@ -92,7 +108,7 @@ class TestClientsGiveEverythingBack:
 
             failures += asyncio.run(use_async())
             assert 200 == failures
-            assert before == _sockets()
+            assert before == _sockets_back_to(before)
 
     def test_an_abandoned_stream_holds_nothing_after_close(self) -> None:
         """Breaking out of stream_agent_runs, then closing, frees the connection."""
@@ -113,7 +129,7 @@ class TestClientsGiveEverythingBack:
                     await stream.aclose()
 
             asyncio.run(use_async())
-            assert before == _sockets()
+            assert before == _sockets_back_to(before)
 
     def test_a_timed_out_request_frees_its_socket(self) -> None:
         """A request that times out (server hangs) leaves no socket once the client closes."""
@@ -133,7 +149,7 @@ class TestClientsGiveEverythingBack:
                         await aclient.get_current_user()
 
             asyncio.run(use_async())
-        assert before == _sockets()
+        assert before == _sockets_back_to(before)
 
 
 async def _enumerate(stream: AsyncIterator[T]) -> AsyncIterator[tuple[int, T]]:
