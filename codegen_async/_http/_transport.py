@@ -398,8 +398,14 @@ class AsyncTransport:
                         method="GET",
                         url=safe_url(url),
                     )
+                # Default headers go only where the token goes: the API's own origin.
                 response = await self._http.request(
-                    "GET", target, body=None, timeout=left, anonymous=anonymous
+                    "GET",
+                    target,
+                    headers=None if anonymous else self._plain_headers,
+                    body=None,
+                    timeout=left,
+                    anonymous=anonymous,
                 )
             except ValueError as exc:  # urljoin or the HTTP library refused the target
                 raise APIConnectionError(

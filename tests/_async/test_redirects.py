@@ -36,6 +36,20 @@ async def test_cross_origin_redirect_drops_the_token() -> None:
     assert all(b"authorization" not in request.lower() for request in seen)
 
 
+async def test_cross_origin_redirect_drops_the_default_headers() -> None:
+    """Default headers go where the token goes: not to another origin."""
+    seen: list[bytes] = []
+    with raw_server(OK, received=seen) as other:
+        target = other.replace("127.0.0.1", "localhost") + "/v1/users/me"
+        with raw_server(redirect_to(target), received=seen) as first:
+            settings = config(first).replace(default_headers={"X-Api-Key": "team-key"})
+            async with AsyncCodegenClient(settings) as client:
+                await client.get_current_user()
+    first_request, hop = seen
+    assert b"X-Api-Key: team-key" in first_request
+    assert b"team-key" not in hop
+
+
 async def test_same_origin_redirect_keeps_the_token() -> None:
     """A redirect within the same origin keeps authenticating."""
     seen: list[bytes] = []
