@@ -315,6 +315,19 @@ class AsyncTransport:
         if missed:
             self.metrics.record_cache(group, False)
 
+    @staticmethod
+    def check_options(options: Mapping[str, Any] | None) -> None:
+        """Check a method's per-call options as :meth:`request` does (for the mock)."""
+        if options:
+            read_options(options)
+
+    @staticmethod
+    def keep_raw(status: int, body: bytes, method: str, url: str) -> None:
+        """Give an answer made without HTTP (the mock client's) to ``with_raw_response``."""
+        capture = current_capture()
+        if capture is not None:
+            capture.fill(RawResponse(status, {}, body), method, safe_url(url), 0.0, attempts=1)
+
     def invalidate(self, path_prefix: str) -> None:
         """Drop cached answers under ``path_prefix`` (after a write changes them)."""
         if self.cache is not None:

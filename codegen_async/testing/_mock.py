@@ -57,6 +57,7 @@ class _MockTransport(AsyncTransport):
     async def request(
         self, method: str, path: str, decoder: msgspec.json.Decoder[Any], **options: Any
     ) -> Any:
+        self.check_options(options.get("options"))
         return self._answer(method, path, decoder, options.get("body"))
 
 
@@ -149,8 +150,10 @@ class AsyncMockCodegenClient(AsyncCodegenClient):
         for name in reversed(names):
             if name in self._responses:
                 data = merge(tp, data, self._responses[name])
+        body = msgspec.json.encode(data)
+        self._transport.keep_raw(200, body, method, MOCK_BASE_URL + path)
         try:
-            return decoder.decode(msgspec.json.encode(data))
+            return decoder.decode(body)
         except msgspec.ValidationError as exc:
             raise DecodeError(
                 f"the mock response for {names[0]}() does not fit the API's schema: {exc}",

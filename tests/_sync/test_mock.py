@@ -144,3 +144,16 @@ class TestCalls:
         results = client.bulk_create_agent_runs(323, [{"prompt": "a"}, {"prompt": "b"}])
         assert 2 == len({r.data.id for r in results if r.data is not None})
         assert 2 == len(client.calls_to("create_agent_run"))
+
+
+class TestSurface:
+    def test_raw_responses_and_options_work_on_the_mock(self) -> None:
+        """with_raw_response answers 200 with the body; a bad option is refused."""
+        client = MockCodegenClient()
+        response = client.with_raw_response.get_agent_run(323, 55)
+        assert (200, 55) == (response.status_code, response.parse().id)
+        assert 55 == response.json()["id"]
+        with pytest.raises(ValidationError):
+            client.get_agent_run(323, 55, extra_headers={"Authorization": "x"})
+        view = client.with_options(timeout=3)
+        assert 55 == (view.get_agent_run(323, 55)).id
