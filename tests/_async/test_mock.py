@@ -155,4 +155,3 @@ class TestSurface:
             await client.get_agent_run(323, 55, extra_headers={"Authorization": "x"})
         view = client.with_options(timeout=3)
         assert 55 == (await view.get_agent_run(323, 55)).id
-
