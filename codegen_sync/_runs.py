@@ -216,11 +216,13 @@ class AgentRunsAPI(BaseClient):
         source_type: str | None = None,
         per_page: int = 100,
         max_items: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> Iterator[AgentRun]:
         """Every agent run across all pages, newest first, fetched one page at a time.
 
         ``status`` filters client-side, case-insensitively (``"completed"`` matches
         ``COMPLETE``); a run seen on the previous page (shifted by a new run) is skipped.
+        The per-call ``options`` apply to each page's request.
         """
         org = self._org(org_id)
         wanted = normalize_statuses(status)
@@ -238,6 +240,7 @@ class AgentRunsAPI(BaseClient):
                 query=_runs_query(skip, per_page, user_id, source_type),
                 cache=False,
                 remember=False,  # a stream never reads its pages back: keep them out
+                options=options,
             )
             fresh = False
             for run in page.items:
@@ -504,6 +507,7 @@ class AgentRunsAPI(BaseClient):
         run_id: int,
         *,
         reverse: bool = ...,
+        **options: Unpack[RequestOptions],
     ) -> Iterator[AgentRunLog]: ...
 
     @overload
@@ -513,17 +517,24 @@ class AgentRunsAPI(BaseClient):
         run_id: int,
         org_id: int | None = ...,
         reverse: bool = ...,
+        **options: Unpack[RequestOptions],
     ) -> Iterator[AgentRunLog]: ...
 
     def stream_agent_run_logs(
-        self, org_id: int | None = None, run_id: int | None = None, *, reverse: bool = False
+        self,
+        org_id: int | None = None,
+        run_id: int | None = None,
+        *,
+        reverse: bool = False,
+        **options: Unpack[RequestOptions],
     ) -> Iterator[AgentRunLog]:
-        """Every log entry of a run, page by page (chronological unless ``reverse``)."""
+        """Every log entry of a run, page by page (chronological unless ``reverse``); the
+        per-call ``options`` apply to each page's request."""
         org, run = self._org(org_id), check_id("run_id", run_id)
         reverse = check_bool("reverse", reverse)
         skip = 0
         while True:
-            page = self.get_agent_run_logs(org, run, skip=skip, reverse=reverse)
+            page = self.get_agent_run_logs(org, run, skip=skip, reverse=reverse, **options)
             for entry in page.logs:
                 yield entry
             if len(page.logs) < 100:
