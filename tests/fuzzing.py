@@ -7,14 +7,39 @@ property ran; ``tests/conftest.py`` prints the totals at the end of the session.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections import Counter
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 COUNTS: Counter[str] = Counter()
+T = TypeVar("T")
+
+
+class LoopRunner:
+    """One event loop kept open across many ``run()`` calls (``asyncio.Runner`` is
+    Python 3.11+, and the package supports 3.10)."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+
+    def get_loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return self._loop.run_until_complete(coro)
+
+    def close(self) -> None:
+        loop = self._loop
+        try:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            loop.close()
 
 
 def fuzz_settings(max_examples: int) -> settings:

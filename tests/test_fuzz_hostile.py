@@ -10,7 +10,6 @@ an error body, with any status, to the error mapping.
 
 from __future__ import annotations
 
-import asyncio
 import time
 import tracemalloc
 import zlib
@@ -27,7 +26,7 @@ import codegen_sync
 from codegen_async import CodegenAPIError, CodegenError, ConfigPresets
 from codegen_async._http._errormap import error_for_response, redact
 from codegen_async._http._response import RawResponse
-from tests.fuzzing import count, fuzz_settings, json_values
+from tests.fuzzing import LoopRunner, count, fuzz_settings, json_values
 from tests.rawserver import HostileServer, Step, chunked
 
 TIMEOUT = 0.5
@@ -169,8 +168,7 @@ class Both:
         )
         self.sync = codegen_sync.CodegenClient(config)
         self.aio = codegen_async.AsyncCodegenClient(config)
-        # asyncio.Runner is Python 3.11+; mypy checks against the oldest supported version.
-        self.runner = asyncio.Runner()  # type: ignore[attr-defined]
+        self.runner = LoopRunner()
 
     def calls(self) -> Iterable[tuple[str, Any]]:
         """Each client's outcome of one GET (a value or our exception)."""

@@ -8,7 +8,6 @@ never a bare lower-layer exception or a hang. Redirect targets stay on 127.0.0.1
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import threading
 import time
@@ -23,7 +22,7 @@ from hypothesis import strategies as st
 import codegen_async
 import codegen_sync
 from codegen_async import CodegenError, ConfigPresets, ResponseTooLargeError
-from tests.fuzzing import bodies, count, fuzz_settings
+from tests.fuzzing import LoopRunner, bodies, count, fuzz_settings
 
 TIMEOUT = 2.0
 
@@ -174,8 +173,7 @@ class Clients:
         ).replace(**overrides)
         self.sync = codegen_sync.CodegenClient(config)
         self.aio = codegen_async.AsyncCodegenClient(config)
-        # asyncio.Runner is Python 3.11+; mypy checks against the oldest supported version.
-        self.runner = asyncio.Runner()  # type: ignore[attr-defined]
+        self.runner = LoopRunner()
         self.runner.get_loop()  # open the loop now, not inside the first test
         self._executor: ThreadPoolExecutor | None = None
 
