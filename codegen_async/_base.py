@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._http._cache import CacheStats
 from ._http._metrics import ClientStats
@@ -15,6 +15,9 @@ from ._ratelimit._status import RateLimitStatus
 from .config import CodegenConfig
 from .errors import ConfigurationError
 
+if TYPE_CHECKING:
+    from ._http._backend import HTTPSession
+
 __all__ = ["AsyncBaseClient"]
 
 _C = TypeVar("_C", bound="AsyncBaseClient")
@@ -23,7 +26,18 @@ _C = TypeVar("_C", bound="AsyncBaseClient")
 class AsyncBaseClient:
     """Configuration, connection lifecycle and statistics shared by every API method."""
 
-    def __init__(self, config: CodegenConfig | None = None, **overrides: Any) -> None:
+    def __init__(
+        self,
+        config: CodegenConfig | None = None,
+        *,
+        http_session: HTTPSession | None = None,
+        **overrides: Any,
+    ) -> None:
+        """``config`` (else one built from ``overrides`` and the environment), and
+        optionally ``http_session``, a pool of your own: used as it is and never closed by
+        the client. It owns its connection limits, TLS and proxies (so ``proxy``,
+        ``ca_bundle``, ``client_cert``, ``ssl_context`` and ``verify_ssl=False`` cannot be
+        set with it); the client still sends its own headers (token, User-Agent)."""
         if config is None:
             config = CodegenConfig(**overrides)
         elif overrides:
@@ -31,7 +45,7 @@ class AsyncBaseClient:
         if not isinstance(config, CodegenConfig):
             raise ConfigurationError(f"config must be a CodegenConfig, got {type(config).__name__}")
         self.config = config
-        self._transport = AsyncTransport(config)
+        self._transport = AsyncTransport(config, http_session)
         self._closed = False
 
     @classmethod

@@ -26,6 +26,7 @@ from ._backend import IS_ASYNC, AsyncHTTPBackend, CancelledError, Job, monotonic
 from ._cache import ResponseCache
 from ._errormap import error_for_response, redact
 from ._metrics import Metrics
+from ._network import network_for
 from ._response import RawResponse
 from ._retry import check_resend, delays, retryable, status_delay
 from ._types import NOT_GIVEN, NotGiven
@@ -34,6 +35,7 @@ from ._validate import check_count, check_timeout
 
 if TYPE_CHECKING:
     from .._ratelimit._redis_limiter import AsyncRedisRateLimiter
+    from ._backend import HTTPSession
 
 __all__ = ["AsyncTransport"]
 
@@ -47,7 +49,7 @@ _MAX_REDIRECTS = 3
 class AsyncTransport:
     """Sends API requests for one client: auth, pacing, caching, retries, decoding."""
 
-    def __init__(self, config: CodegenConfig) -> None:
+    def __init__(self, config: CodegenConfig, http_session: HTTPSession | None = None) -> None:
         self.config = config
         self._base = config.base_url.rstrip("/")
         headers = {"Accept": "application/json", "User-Agent": config.user_agent}
@@ -56,8 +58,9 @@ class AsyncTransport:
         self._http = AsyncHTTPBackend(
             headers=headers,
             max_connections=config.max_connections,
-            verify_ssl=config.verify_ssl,
+            network=network_for(config, http_session),
             max_response_size=config.max_response_size,
+            http_session=http_session,
         )
         # The backend sends the headers above with every request; bodies add a type.
         self._json_headers = self._http.prepare_headers({"Content-Type": "application/json"})

@@ -28,6 +28,7 @@ from ._backend import IS_ASYNC, CancelledError, HTTPBackend, Job, monotonic, sle
 from ._cache import ResponseCache
 from ._errormap import error_for_response, redact
 from ._metrics import Metrics
+from ._network import network_for
 from ._response import RawResponse
 from ._retry import check_resend, delays, retryable, status_delay
 from ._types import NOT_GIVEN, NotGiven
@@ -36,6 +37,7 @@ from ._validate import check_count, check_timeout
 
 if TYPE_CHECKING:
     from .._ratelimit._redis_limiter import RedisRateLimiter
+    from ._backend import HTTPSession
 
 __all__ = ["Transport"]
 
@@ -49,7 +51,7 @@ _MAX_REDIRECTS = 3
 class Transport:
     """Sends API requests for one client: auth, pacing, caching, retries, decoding."""
 
-    def __init__(self, config: CodegenConfig) -> None:
+    def __init__(self, config: CodegenConfig, pool_manager: HTTPSession | None = None) -> None:
         self.config = config
         self._base = config.base_url.rstrip("/")
         headers = {"Accept": "application/json", "User-Agent": config.user_agent}
@@ -58,8 +60,9 @@ class Transport:
         self._http = HTTPBackend(
             headers=headers,
             max_connections=config.max_connections,
-            verify_ssl=config.verify_ssl,
+            network=network_for(config, pool_manager),
             max_response_size=config.max_response_size,
+            pool_manager=pool_manager,
         )
         # The backend sends the headers above with every request; bodies add a type.
         self._json_headers = self._http.prepare_headers({"Content-Type": "application/json"})
