@@ -10,6 +10,7 @@ read once; TLS from ``ssl_context``, else ``ca_bundle`` / ``client_cert`` /
 from __future__ import annotations
 
 import base64
+import functools
 import os
 import ssl
 import sys
@@ -196,13 +197,45 @@ def _ssl_context(config: CodegenConfig) -> ssl.SSLContext | None:
     env_paths = not config.trust_env and any(
         os.environ.get(n) for n in ("SSL_CERT_FILE", "SSL_CERT_DIR")
     )
-    if cafile is None and config.client_cert is None and not env_paths:
-        return None
+    if config.client_cert is None:
+        if not config.verify_ssl:
+            return None  # the library's own context, not verifying
+        if cafile is not None:
+            stat = os.stat(cafile)
+            return _ca_context(cafile, source, stat.st_mtime_ns, stat.st_size)
+        return _ca_context(None, "", 0, 0) if env_paths else None
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies, checks host names
     if not config.verify_ssl:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
-    elif cafile is not None:
+    else:
+        _trust(context, cafile, source, env_paths)
+    key = str(config.client_key) if config.client_key is not None else None
+    _load(
+        lambda path: context.load_cert_chain(path, key, password=_no_password),
+        "setting client_cert",
+        str(config.client_cert),
+        "a PEM certificate with its unencrypted key (or the key in client_key)",
+    )
+    return context
+
+
+@functools.lru_cache(maxsize=8)
+def _ca_context(cafile: str | None, source: str, mtime: int, size: int) -> ssl.SSLContext:
+    """A verifying context trusting ``cafile`` (None: the compiled-in defaults only).
+
+    Shared by the clients that trust the same unchanged file: loading a system bundle
+    takes about 20 ms, too long to pay for every client made.
+    """
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    _trust(context, cafile, source, cafile is None)
+    return context
+
+
+def _trust(context: ssl.SSLContext, cafile: str | None, source: str, env_paths: bool) -> None:
+    """Load the CAs ``context`` trusts: ``cafile``, else the defaults (without the
+    environment's paths when ``env_paths`` says they are set but not to be trusted)."""
+    if cafile is not None:
         _load(context.load_verify_locations, source, cafile, "a PEM file of CA certificates")
     elif env_paths:
         paths = ssl.get_default_verify_paths()
@@ -212,15 +245,6 @@ def _ssl_context(config: CodegenConfig) -> ssl.SSLContext | None:
             context.load_verify_locations(cafile=default_file, capath=default_dir)
     else:
         context.load_default_certs()
-    if config.client_cert is not None:
-        key = str(config.client_key) if config.client_key is not None else None
-        _load(
-            lambda path: context.load_cert_chain(path, key, password=_no_password),
-            "setting client_cert",
-            str(config.client_cert),
-            "a PEM certificate with its unencrypted key (or the key in client_key)",
-        )
-    return context
 
 
 def _no_password() -> bytes:

@@ -332,8 +332,13 @@ class HTTPBackend:
         }
         self._anonymous_headers["Connection"] = "close"
         self._max_response_size = max_response_size
-        if network.ssl_context is not None:
-            self._tls: dict[str, Any] = {"ssl_context": network.ssl_context}
+        context = network.ssl_context
+        if context is not None:
+            # cert_reqs as the context has it: urllib3 would otherwise set it on the context.
+            self._tls: dict[str, Any] = {
+                "ssl_context": context,
+                "cert_reqs": ssl.VerifyMode(context.verify_mode).name,
+            }
         else:
             self._tls = {"cert_reqs": "CERT_REQUIRED" if network.verify else "CERT_NONE"}
         self._given = pool_manager
@@ -398,7 +403,8 @@ class HTTPBackend:
         else:
             proxy = self._network.proxies.for_url(url)
             if proxy is None:
-                hop = connection_from_url(origin, maxsize=1, retries=False, **self._tls)
+                tls = self._tls if scheme == "https" else {}
+                hop = connection_from_url(origin, maxsize=1, retries=False, **tls)
                 return _deadline_pool(hop), target, headers
             manager = _manager_for(proxy, self._tls, num_pools=1, maxsize=1)
             pool = _deadline_pool(manager.connection_from_url(origin))
