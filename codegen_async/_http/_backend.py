@@ -204,9 +204,9 @@ class AsyncHTTPBackend:
         http_session: aiohttp.ClientSession | None = None,
     ) -> None:
         # Sent with every request (as session defaults: aiohttp merges nothing per call).
-        self._default_headers = dict(headers or {})
+        self._network = network = network or Network()
+        self._default_headers = {**(headers or {}), **network.api_forward_headers}
         self._max_connections = max_connections
-        self._network = network or Network()
         api_proxy = self._network.api_proxy
         # Decided once: the API's origin always goes the same way (None: directly).
         self._proxy = api_proxy.url if api_proxy else None
@@ -214,9 +214,12 @@ class AsyncHTTPBackend:
         self._secrets = self._network.secrets
         self._max_response_size = max_response_size
         self._given = http_session
-        # With a session of the caller's, our headers go with each request (not its defaults).
+        # Our headers go with each request, not as session defaults, with a session of the
+        # caller's (its defaults are not ours) and through a proxy: aiohttp copies session
+        # defaults into the CONNECT request, and would send our Authorization to the proxy.
+        self._headers_per_request = http_session is not None or api_proxy is not None
         self._per_request: Any = None
-        if http_session is not None:
+        if self._headers_per_request:
             self._per_request = self.prepare_headers({})
         self._session: aiohttp.ClientSession | None = None
         self._anonymous: aiohttp.ClientSession | None = None
@@ -230,7 +233,7 @@ class AsyncHTTPBackend:
         """Headers in the form the HTTP library takes fastest (built once, reused)."""
         from multidict import CIMultiDict
 
-        if self._given is not None:  # the session's defaults are not ours: send them all
+        if self._headers_per_request:  # the session has none of ours: send them all
             return CIMultiDict({**self._default_headers, **headers})
         return CIMultiDict(headers)
 
@@ -271,7 +274,7 @@ class AsyncHTTPBackend:
             # aiohttp would look them up again for every request, in a thread.
             session = aiohttp.ClientSession(
                 connector=connector,
-                headers=self._default_headers,
+                headers=None if self._headers_per_request else self._default_headers,
                 trust_env=False,
                 auto_decompress=True,
                 raise_for_status=False,
@@ -290,7 +293,11 @@ class AsyncHTTPBackend:
         """
         session = self._open()
         if self._anonymous is None or self._anonymous.closed:
-            headers = {k: v for k, v in self._default_headers.items() if k != "Authorization"}
+            headers = {
+                k: v
+                for k, v in self._default_headers.items()
+                if k not in ("Authorization", "Proxy-Authorization")
+            }
             given = self._given
             self._anonymous = self._aiohttp.ClientSession(
                 connector=session.connector,
@@ -302,14 +309,16 @@ class AsyncHTTPBackend:
             )
         return self._anonymous
 
-    def _hop(self, url: str) -> tuple[aiohttp.ClientSession, str | None, Any]:
-        """A redirect hop to another origin: the anonymous session, and the proxy and
-        proxy headers for its host (``NO_PROXY`` applies; a given session decides itself)."""
+    def _hop(self, url: str) -> tuple[aiohttp.ClientSession, str | None, Any, Any]:
+        """A redirect hop to another origin: the anonymous session, the proxy for its host
+        (``NO_PROXY`` applies; a given session decides itself), the proxy's headers for a
+        tunnel and those for a forwarded (http://) request."""
         session = self._open_anonymous()
         proxy = None if self._given is not None else self._network.proxies.for_url(url)
-        if proxy is None:
-            return session, None, None
-        return session, proxy.url, proxy.headers or None
+        if proxy is None or not proxy.headers:
+            return session, proxy and proxy.url, None, None
+        forwarded = proxy.headers if url[:5].lower() == "http:" else None
+        return session, proxy.url, proxy.headers, forwarded
 
     async def request(
         self,
@@ -327,8 +336,7 @@ class AsyncHTTPBackend:
         ``anonymous`` leaves out the default ``Authorization`` header.
         """
         if anonymous:
-            session, proxy, proxy_headers = self._hop(url)
-            headers = None
+            session, proxy, proxy_headers, headers = self._hop(url)
         else:
             session = self._open()
             proxy, proxy_headers = self._proxy, self._proxy_headers

@@ -120,13 +120,14 @@ def _bypass(netloc: str, env: dict[str, str]) -> bool:
 class Network:
     """The proxies and the TLS context of one client (the seam's pool is built from it)."""
 
-    __slots__ = ("api_proxy", "proxies", "ssl_context", "verify")
+    __slots__ = ("api_forward_headers", "api_proxy", "proxies", "ssl_context", "verify")
 
     def __init__(
         self,
         proxies: Proxies | None = None,
         *,
         api_proxy: Proxy | None = None,
+        api_forwarded: bool = False,
         ssl_context: ssl.SSLContext | None = None,
         verify: bool = True,
     ) -> None:
@@ -134,6 +135,10 @@ class Network:
         """Decides the proxy of a redirect hop to another origin."""
         self.api_proxy = api_proxy
         """The proxy of the API's own origin (decided once)."""
+        self.api_forward_headers = api_proxy.headers if api_proxy and api_forwarded else {}
+        """Headers for the proxy on every API request: an http:// API is forwarded, so
+        the proxy reads them from the request itself (an https:// one gets them on the
+        ``CONNECT``, and they must never enter its tunnel)."""
         self.ssl_context = ssl_context
         """None: the HTTP library's default context (verifying unless ``verify`` is False)."""
         self.verify = verify
@@ -168,6 +173,7 @@ def network_for(config: CodegenConfig, pool: object = None) -> Network:
     return Network(
         proxies,
         api_proxy=proxies.for_url(config.base_url),
+        api_forwarded=config.base_url.lower().startswith("http://"),
         ssl_context=_ssl_context(config),
         verify=config.verify_ssl,
     )
