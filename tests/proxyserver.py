@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 __all__ = ["ForwardProxy", "forward_proxy"]
@@ -81,10 +81,8 @@ def forward_proxy(auth: str | None = None) -> Iterator[ForwardProxy]:
             port = int(port_file.read_text().split()[0])
             yield ForwardProxy(f"http://127.0.0.1:{port}", log)
         finally:
-            try:
+            with suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
             try:
                 process.wait(10)
             except subprocess.TimeoutExpired:

@@ -315,8 +315,10 @@ class AsyncHTTPBackend:
         tunnel and those for a forwarded (http://) request."""
         session = self._open_anonymous()
         proxy = None if self._given is not None else self._network.proxies.for_url(url)
-        if proxy is None or not proxy.headers:
-            return session, proxy and proxy.url, None, None
+        if proxy is None:
+            return session, None, None, None
+        if not proxy.headers:
+            return session, proxy.url, None, None
         forwarded = proxy.headers if url[:5].lower() == "http:" else None
         return session, proxy.url, proxy.headers, forwarded
 

@@ -31,7 +31,7 @@ from tests.rawserver import HostileServer, Step, answer, endless
 
 from .conftest import config_for
 
-PASSWORD = "pr0xy-s3cret-Zq"  # noqa: S105 - a test secret that must never show
+PASSWORD = "pr0xy-s3cret-Zq"  # a test secret that must never show
 WRONG = "wr0ng-pw-Xk"
 USER = b'{"id": 7, "github_username": "octocat"}'
 
@@ -373,7 +373,7 @@ class TestDeadlineThroughProxy:
 class TestTLS:
     async def test_a_private_ca_is_refused_by_default(self, tls_emulator: Emulator) -> None:
         """Without its CA, the emulator's certificate is refused."""
-        with pytest.raises(APIConnectionError, match="(?i)certificate"):
+        with pytest.raises(APIConnectionError, match=r"(?i)certificate"):
             await _user_id(config_for(tls_emulator, max_retries=0))
 
     async def test_ca_bundle(self, tls_emulator: Emulator, files: Files) -> None:
@@ -410,7 +410,7 @@ class TestTLS:
     ) -> None:
         """trust_env=False: the CA variables are not read (the private CA stays unknown)."""
         monkeypatch.setenv(variable, str(files.ca))
-        with pytest.raises(APIConnectionError, match="(?i)certificate"):
+        with pytest.raises(APIConnectionError, match=r"(?i)certificate"):
             await _user_id(config_for(tls_emulator, trust_env=False, max_retries=0))
 
     async def test_ssl_context(self, tls_emulator: Emulator, ca: trustme.CA) -> None:
@@ -452,7 +452,8 @@ class TestTLSSettings:
     def test_a_missing_file_fails_at_construction(self, name: str, tmp_path: Path) -> None:
         """A file setting naming no file: a ConfigurationError naming the setting."""
         with pytest.raises(ConfigurationError, match=f"{name}=.*no such file"):
-            AsyncCodegenClient(api_token="t", **{name: str(tmp_path / "missing.pem")})
+            settings: dict[str, Any] = {name: str(tmp_path / "missing.pem")}
+            AsyncCodegenClient(api_token="t", **settings)
 
     @pytest.mark.parametrize("variable", ["SSL_CERT_FILE", "CODEGEN_CA_BUNDLE"])
     def test_a_missing_environment_file_fails_at_construction(
@@ -479,18 +480,20 @@ class TestTLSSettings:
     ) -> None:
         """ssl_context with ca_bundle, client_cert or verify_ssl=False: a ConfigurationError."""
         paths = {"ca": str(files.ca), "cert": str(files.client_both)}
-        given = {k: paths.get(v, v) if isinstance(v, str) else v for k, v in settings.items()}
+        given: dict[str, Any] = {
+            k: paths.get(v, v) if isinstance(v, str) else v for k, v in settings.items()
+        }
         with pytest.raises(ConfigurationError, match="ssl_context"):
             CodegenConfig(api_token="t", ssl_context=ssl.create_default_context(), **given)
 
     def test_wrong_types_are_configuration_errors(self, files: Files) -> None:
         """A non-context ssl_context, a key without a certificate: ConfigurationErrors."""
         with pytest.raises(ConfigurationError, match="ssl_context"):
-            CodegenConfig(api_token="t", ssl_context="yes")
+            CodegenConfig(api_token="t", ssl_context="yes")  # type: ignore[arg-type]
         with pytest.raises(ConfigurationError, match="client_key"):
             CodegenConfig(api_token="t", client_key=files.client_key)
         with pytest.raises(ConfigurationError, match="trust_env"):
-            CodegenConfig(api_token="t", trust_env="no")
+            CodegenConfig(api_token="t", trust_env="no")  # type: ignore[arg-type]
 
     def test_settings_read_as_text(self, files: Files) -> None:
         """from_settings takes the network settings as text too."""
