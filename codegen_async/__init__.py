@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from .errors import AuthenticationError as AuthenticationError
     from .errors import CodegenAPIError as CodegenAPIError
     from .errors import CodegenError as CodegenError
+    from .errors import CodegenSecurityWarning as CodegenSecurityWarning
     from .errors import ConfigurationError as ConfigurationError
     from .errors import DecodeError as DecodeError
     from .errors import JobFileError as JobFileError
@@ -122,6 +123,7 @@ _SOURCES: dict[str, str] = {
     "CheckSuiteSettings": ".models",
     "ClientStats": "._http._metrics",
     "CodegenAPIError": ".errors",
+    "CodegenSecurityWarning": ".errors",
     "CodegenConfig": ".config",
     "CodegenError": ".errors",
     "ConfigPresets": ".config",

@@ -6,7 +6,7 @@ import copy
 import warnings
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._http._cache import CacheStats
 from ._http._metrics import ClientStats
@@ -18,6 +18,9 @@ from .config import CodegenConfig
 from .errors import ConfigurationError
 from .options import QueryValue
 
+if TYPE_CHECKING:
+    from ._http._backend import HTTPSession
+
 __all__ = ["AsyncBaseClient"]
 
 _C = TypeVar("_C", bound="AsyncBaseClient")
@@ -26,7 +29,18 @@ _C = TypeVar("_C", bound="AsyncBaseClient")
 class AsyncBaseClient:
     """Configuration, connection lifecycle and statistics shared by every API method."""
 
-    def __init__(self, config: CodegenConfig | None = None, **overrides: Any) -> None:
+    def __init__(
+        self,
+        config: CodegenConfig | None = None,
+        *,
+        http_session: HTTPSession | None = None,
+        **overrides: Any,
+    ) -> None:
+        """``config`` (else one built from ``overrides`` and the environment), and
+        optionally ``http_session``, a pool of your own: used as it is and never closed by
+        the client. It owns its connection limits, TLS and proxies (so ``proxy``,
+        ``ca_bundle``, ``client_cert``, ``ssl_context`` and ``verify_ssl=False`` cannot be
+        set with it); the client still sends its own headers (token, User-Agent)."""
         if config is None:
             config = CodegenConfig(**overrides)
         elif overrides:
@@ -34,7 +48,7 @@ class AsyncBaseClient:
         if not isinstance(config, CodegenConfig):
             raise ConfigurationError(f"config must be a CodegenConfig, got {type(config).__name__}")
         self.config = config
-        self._transport = AsyncTransport(config)
+        self._transport = AsyncTransport(config, http_session)
         self._closed = False
         self._parent: AsyncBaseClient | None = None  # the client a view was made from
 

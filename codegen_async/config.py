@@ -7,6 +7,11 @@ checked when the config is built: a bad one raises
 :class:`~codegen_async.errors.ConfigurationError` naming the setting, so nothing can fail
 (or hang) later, at call time.
 
+Network settings (proxies, TLS) are described in ``docs/network.md``: by default the
+standard ``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` variables are
+honoured, as are ``CODEGEN_CA_BUNDLE`` and ``SSL_CERT_FILE``; ``trust_env=False`` ignores
+them all.
+
 Building a config changes nothing global. To see the client's logs on stderr, set
 ``CODEGEN_LOG=debug`` (or ``info``, ``warning``; ``CODEGEN_LOG_LEVEL`` works too): a
 handler is then added, once, to the package's own ``codegen`` logger.
@@ -15,16 +20,21 @@ handler is then added, once, to the package's own ``codegen`` logger.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import math
 import os
+import platform
 import sys
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from ._params import header_map, query_map
 from .errors import ConfigurationError
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -63,7 +73,15 @@ _MAX_COUNT = 10**9
 _TIME_SCALE_RANGE = (1e-4, 100.0)
 # Durations a time scale multiplies (the rate-limit windows are scaled in rate_limits).
 _SCALED = ("poll_interval", "retry_backoff_factor", "retry_max_delay", "rate_limit_window")
-_BOOLS = ("retry_unknown_creates", "adaptive_rate_limit", "enable_caching", "verify_ssl")
+_BOOLS = (
+    "retry_unknown_creates",
+    "adaptive_rate_limit",
+    "enable_caching",
+    "verify_ssl",
+    "trust_env",
+)
+# Settings naming a file, checked (exists, readable) when the config is built.
+_FILES = ("ca_bundle", "client_cert", "client_key")
 
 _T = TypeVar("_T")
 
@@ -116,10 +134,16 @@ def _token_from_env() -> str | None:
     return None
 
 
+@functools.cache
 def _default_user_agent() -> str:
+    """``codegen-client/<version> (Python <x.y.z>; <OS> <release>)``, built once."""
     from ._version import version
 
-    return f"codegen-client/{version()}"
+    python = ".".join(str(part) for part in sys.version_info[:3])
+    system = f"{platform.system()} {platform.release()}".strip()
+    # Only what a header may carry: an odd kernel release string must not break the default.
+    system = "".join(c for c in system if c.isascii() and c.isprintable() and c not in "()")
+    return f"codegen-client/{version()} (Python {python}; {system or 'unknown'})"
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -155,6 +179,24 @@ class CodegenConfig:
         max_connections: size of the connection pool (at most 10000).
         max_response_size: bodies larger than this many bytes are refused.
         verify_ssl: verify TLS certificates (cannot be switched off from the environment).
+            ``False`` emits a :class:`~codegen_async.errors.CodegenSecurityWarning` once
+            per client.
+        proxy: a proxy for every request, ``http://[user:password@]host:port`` (or
+            ``https://``). The password never appears in messages, reprs or logs. Left
+            out, the standard ``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``ALL_PROXY`` variables
+            (and ``NO_PROXY``) decide, unless ``trust_env`` is False.
+        trust_env: read proxies (``HTTPS_PROXY``...) and CA bundles (``CODEGEN_CA_BUNDLE``,
+            then ``SSL_CERT_FILE``) from the environment (default True). Read once, when
+            the client is made.
+        ca_bundle: a PEM file of the certificate authorities to trust instead of the
+            system's (e.g. a corporate CA). Left out: ``CODEGEN_CA_BUNDLE``, then
+            ``SSL_CERT_FILE``, when ``trust_env`` is True.
+        client_cert: a PEM file holding the client certificate (and its key, unless
+            ``client_key`` names another file), for servers that require one.
+        client_key: the client certificate's private key (PEM, unencrypted), when it is
+            not in ``client_cert``.
+        ssl_context: an :class:`ssl.SSLContext` used as given for every connection;
+            cannot be combined with ``ca_bundle``, ``client_cert`` or ``verify_ssl=False``.
         log_level: kept for compatibility (``CODEGEN_LOG_LEVEL``); a config changes no
             global logging state. Set ``CODEGEN_LOG=debug`` to see the client's logs, or
             configure the ``codegen`` logger yourself.
@@ -205,6 +247,12 @@ class CodegenConfig:
     max_connections: int = 100
     max_response_size: int = 64 * 1024 * 1024
     verify_ssl: bool = True
+    proxy: str | None = None
+    trust_env: bool = True
+    ca_bundle: str | os.PathLike[str] | None = None
+    client_cert: str | os.PathLike[str] | None = None
+    client_key: str | os.PathLike[str] | None = None
+    ssl_context: ssl.SSLContext | None = None
     log_level: str | None = dataclasses.field(default_factory=_env("CODEGEN_LOG_LEVEL", str, None))
     user_agent: str = dataclasses.field(default_factory=_default_user_agent)
     default_headers: Mapping[str, str] = dataclasses.field(default_factory=dict)
@@ -272,6 +320,7 @@ class CodegenConfig:
             or not isinstance(logging.getLevelName(self.log_level.upper()), int)
         ):
             raise bad("log_level", "must be a logging level name such as DEBUG or INFO")
+        _check_network(self, bad)
         if not isinstance(self.user_agent, str) or not _printable_ascii(self.user_agent):
             raise bad("user_agent", "must be printable ASCII, without CR or LF")
         low, high = _TIME_SCALE_RANGE
@@ -295,6 +344,10 @@ class CodegenConfig:
         error = ConfigurationError
         set_(self, "default_headers", header_map("default_headers", self.default_headers, error))
         set_(self, "default_query", query_map("default_query", self.default_query, error))
+        for name in _FILES:
+            value = getattr(self, name)
+            if value is not None:
+                set_(self, name, os.fspath(value))
 
     def _apply_time_scale(self) -> None:
         # The values as given, so that replace() scales them again from the start.
@@ -321,6 +374,8 @@ class CodegenConfig:
                 fields.append("rate_limit_backend=<set>")
             elif f.name == "default_headers" and value:  # names only: values may be secret
                 fields.append(f"default_headers=<{', '.join(value)}>")
+            elif f.name == "proxy" and value:
+                fields.append(f"proxy={_shown_proxy(value)!r}")
             else:
                 fields.append(f"{f.name}={value!r}")
         return f"CodegenConfig({', '.join(fields)})"
@@ -432,6 +487,91 @@ def _check_base_url(url: Any, bad: Callable[[str, str], Exception]) -> None:
         raise bad("base_url", "must not carry credentials (use api_token)")
     if parts.query or parts.fragment:
         raise bad("base_url", "must not have a query or fragment")
+
+
+def _shown_proxy(url: str) -> str:
+    """A proxy URL fit for messages: its user name and password replaced by ``***``."""
+    scheme, sep, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        authority = "***@" + authority.rpartition("@")[2]
+    return scheme + sep + authority + slash + path
+
+
+def _proxy_parts(url: object, setting: str) -> urllib.parse.SplitResult:
+    """``url`` split, if it names an HTTP(S) proxy; else a ConfigurationError naming ``setting``.
+
+    Messages show the URL without its credentials.
+    """
+
+    def bad(why: str) -> ConfigurationError:
+        shown = _shown(_shown_proxy(url)) if isinstance(url, str) else _shown(url)
+        return ConfigurationError(f"invalid setting {setting}={shown}: {why}")
+
+    if not isinstance(url, str) or not url.strip():
+        raise bad("must be a proxy URL such as http://proxy.example:3128")
+    if not _printable_ascii(url) or " " in url:
+        raise bad("must be printable ASCII without spaces")
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise bad("is not a valid URL") from None
+    if parts.scheme not in ("http", "https"):
+        raise bad("must start with http:// or https:// (SOCKS proxies are not supported)")
+    if not parts.hostname:
+        raise bad("has no host")
+    if port == 0:
+        raise bad("port must be from 1 to 65535")
+    return parts
+
+
+def _check_network(config: CodegenConfig, bad: Callable[[str, str], Exception]) -> None:
+    """Proxy and TLS settings: well-formed, files readable, no contradictions."""
+    if config.proxy is not None:
+        _proxy_parts(config.proxy, "proxy")
+    for name in _FILES:
+        path = getattr(config, name)
+        if path is not None:
+            _check_readable_file(path, f"setting {name}")
+    if config.client_key is not None and config.client_cert is None:
+        raise bad("client_key", "needs client_cert (the certificate it belongs to)")
+    if config.ca_bundle is not None and not config.verify_ssl:
+        raise bad("ca_bundle", "has no use with verify_ssl=False (nothing is verified)")
+    context = config.ssl_context
+    if context is None:
+        return
+    import ssl
+
+    if not isinstance(context, ssl.SSLContext):
+        raise bad("ssl_context", "must be an ssl.SSLContext")
+    given = [n for n in _FILES if getattr(config, n) is not None]
+    if not config.verify_ssl:
+        given.append("verify_ssl=False")
+    if given:
+        raise ConfigurationError(
+            f"invalid settings: ssl_context is used as given, so {', '.join(given)} cannot "
+            "be set with it (configure the context itself)"
+        )
+
+
+def _check_readable_file(path: object, what: str) -> str:
+    """``path`` as a string, if it names a readable file; else a ConfigurationError."""
+    if not isinstance(path, str | os.PathLike):
+        raise ConfigurationError(f"invalid {what}={_shown(path)}: must be a file path")
+    text = os.fspath(path)
+    if not isinstance(text, str) or not text:
+        raise ConfigurationError(f"invalid {what}={_shown(path)}: must be a file path")
+    if not os.path.isfile(text):
+        raise ConfigurationError(f"invalid {what}={_shown(text)}: no such file")
+    try:
+        with open(text, "rb"):
+            pass
+    except OSError as exc:
+        raise ConfigurationError(
+            f"invalid {what}={_shown(text)}: cannot be read ({exc.strerror or exc})"
+        ) from None
+    return text
 
 
 def _seconds(

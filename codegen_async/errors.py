@@ -22,6 +22,9 @@
         ├── RateLimitError           429, ``.retry_after`` in seconds or ``None``
         └── ServerError              5xx
 
+One warning: :class:`CodegenSecurityWarning`, when a setting weakens the connection's
+security (``verify_ssl=False``).
+
 Every exception carries what helps debugging (method, URL, status, request id and
 parsed body where there was one) and never the API token.
 """
@@ -36,6 +39,7 @@ __all__ = [
     "AuthenticationError",
     "CodegenAPIError",
     "CodegenError",
+    "CodegenSecurityWarning",
     "ConfigurationError",
     "DecodeError",
     "JobFileError",
@@ -260,3 +264,9 @@ class LedgerLostError(CodegenError):
     Workers stop at once rather than mistake the job for a fresh one, which would create
     duplicates; recover the job with ``SharedBulkJob.recover(configs)``.
     """
+
+
+class CodegenSecurityWarning(UserWarning):
+    """A setting weakens the connection's security: ``verify_ssl=False`` accepts any
+    certificate, so anyone on the path can read and change the traffic (the API token
+    included). Emitted once per client, when it is made."""

@@ -45,6 +45,8 @@ TREES = [("codegen_async", "codegen_sync"), ("tests/_async", "tests/_sync")]
 RULES = {
     "codegen_async": "codegen_sync",
     "aclose": "close",
+    # The caller's own pool: an aiohttp session, a urllib3 pool manager.
+    "http_session": "pool_manager",
     "AsyncAgentRunsAPI": "AgentRunsAPI",
     "AsyncBaseClient": "BaseClient",
     "AsyncBulkOperations": "BulkOperations",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import ssl
 import subprocess
 import sys
 
@@ -96,7 +97,7 @@ class TestTLSSettings:
             url = "https://api.codegen.com/v1/users/me"
             # The API's own pool, and the one-off pool of a redirect hop to another host.
             for anonymous in (False, True):
-                pool, _ = client._transport._http._pool_for(url, anonymous)
+                pool = client._transport._http._pool_for(url, anonymous)[0]
                 assert "CERT_REQUIRED" == pool.cert_reqs
                 assert pool.assert_hostname is not False
                 if anonymous:
@@ -120,5 +121,10 @@ class TestTLSSettings:
                 await client.aclose()
 
         ssl_setting, trust_env = asyncio.run(inspect())
-        assert ssl_setting is True  # aiohttp: True means the default, verifying context
+        # aiohttp: True means its default, verifying context; else ours (SSL_CERT_FILE set).
+        assert ssl_setting is True or (
+            isinstance(ssl_setting, ssl.SSLContext)
+            and ssl.CERT_REQUIRED == ssl_setting.verify_mode
+            and ssl_setting.check_hostname
+        )
         assert trust_env is False

@@ -27,10 +27,15 @@ from ..errors import (
     ResponseTooLargeError,
 )
 from ._deadline import Deadlines
+from ._errormap import redact
+from ._network import Network
 from ._response import RawResponse
 
 if TYPE_CHECKING:
     import aiohttp
+
+    #: What a caller may give the client as its own pool (``http_session=``).
+    HTTPSession = aiohttp.ClientSession
 
 __all__ = [
     "IS_ASYNC",
@@ -184,7 +189,9 @@ class AsyncHTTPBackend:
     """A pooled HTTP/1.1 client over aiohttp, bound to one event loop at a time.
 
     The session opens lazily inside the running loop. A client closed with
-    ``aclose()`` may be used again in a later loop (a new session opens).
+    ``aclose()`` may be used again in a later loop (a new session opens). A session
+    given as ``http_session`` is used as it is (its pool, limits, TLS, proxies) and never
+    closed here; our headers then go with every request instead of as its defaults.
     """
 
     def __init__(
@@ -192,14 +199,28 @@ class AsyncHTTPBackend:
         *,
         headers: Mapping[str, str] | None = None,
         max_connections: int = 100,
-        verify_ssl: bool = True,
+        network: Network | None = None,
         max_response_size: int = 64 * 1024 * 1024,
+        http_session: aiohttp.ClientSession | None = None,
     ) -> None:
         # Sent with every request (as session defaults: aiohttp merges nothing per call).
-        self._default_headers = dict(headers or {})
+        self._network = network = network or Network()
+        self._default_headers = {**(headers or {}), **network.api_forward_headers}
         self._max_connections = max_connections
-        self._verify_ssl = verify_ssl
+        api_proxy = self._network.api_proxy
+        # Decided once: the API's origin always goes the same way (None: directly).
+        self._proxy = api_proxy.url if api_proxy else None
+        self._proxy_headers = api_proxy.headers or None if api_proxy else None
+        self._secrets = self._network.secrets
         self._max_response_size = max_response_size
+        self._given = http_session
+        # Our headers go with each request, not as session defaults, with a session of the
+        # caller's (its defaults are not ours) and through a proxy: aiohttp copies session
+        # defaults into the CONNECT request, and would send our Authorization to the proxy.
+        self._headers_per_request = http_session is not None or api_proxy is not None
+        self._per_request: Any = None
+        if self._headers_per_request:
+            self._per_request = self.prepare_headers({})
         self._session: aiohttp.ClientSession | None = None
         self._anonymous: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -208,11 +229,12 @@ class AsyncHTTPBackend:
         self._deadlines: Deadlines | None = None
         self._no_timeout: Any = None
 
-    @staticmethod
-    def prepare_headers(headers: Mapping[str, str]) -> Any:
+    def prepare_headers(self, headers: Mapping[str, str]) -> Any:
         """Headers in the form the HTTP library takes fastest (built once, reused)."""
         from multidict import CIMultiDict
 
+        if self._headers_per_request:  # the session has none of ours: send them all
+            return CIMultiDict({**self._default_headers, **headers})
         return CIMultiDict(headers)
 
     @property
@@ -237,36 +259,68 @@ class AsyncHTTPBackend:
         self._url = yarl.URL
         # Timeouts are ours (see _deadline): aiohttp's per-request timers stay off.
         self._no_timeout = aiohttp.ClientTimeout(total=None, sock_connect=None)
+        if self._given is not None:
+            if self._given.closed:
+                raise CodegenError("the http_session given to AsyncCodegenClient is closed")
+            session = self._given
+        else:
+            network = self._network
+            connector = aiohttp.TCPConnector(
+                limit=self._max_connections,
+                limit_per_host=self._max_connections,
+                ssl=network.ssl_context or network.verify,
+            )
+            # trust_env stays off: the environment's proxies were read once (_network);
+            # aiohttp would look them up again for every request, in a thread.
+            session = aiohttp.ClientSession(
+                connector=connector,
+                headers=None if self._headers_per_request else self._default_headers,
+                trust_env=False,
+                auto_decompress=True,
+                raise_for_status=False,
+            )
         if self._deadlines is not None:
             self._deadlines.close()
         self._deadlines = Deadlines(loop)
-        connector = aiohttp.TCPConnector(
-            limit=self._max_connections,
-            limit_per_host=self._max_connections,
-            ssl=self._verify_ssl,
-        )
-        self._session = aiohttp.ClientSession(
-            connector=connector,
-            headers=self._default_headers,
-            trust_env=False,
-            auto_decompress=True,
-            raise_for_status=False,
-        )
+        self._session = session
         self._loop = loop
-        return self._session
+        return session
 
     def _open_anonymous(self) -> aiohttp.ClientSession:
-        """A session on the same pool without the ``Authorization`` default (redirects)."""
+        """A session on the same pool without the ``Authorization`` header (redirects).
+
+        Also over a session of the caller's: its default headers may hold credentials too.
+        """
         session = self._open()
         if self._anonymous is None or self._anonymous.closed:
-            headers = {k: v for k, v in self._default_headers.items() if k != "Authorization"}
+            headers = {
+                k: v
+                for k, v in self._default_headers.items()
+                if k not in ("Authorization", "Proxy-Authorization")
+            }
+            given = self._given
             self._anonymous = self._aiohttp.ClientSession(
                 connector=session.connector,
                 connector_owner=False,
                 headers=headers,
-                trust_env=False,
+                trust_env=given.trust_env if given is not None else False,
+                # A given session's own proxy (aiohttp keeps it without a public name).
+                proxy=getattr(given, "_default_proxy", None),
             )
         return self._anonymous
+
+    def _hop(self, url: str) -> tuple[aiohttp.ClientSession, str | None, Any, Any]:
+        """A redirect hop to another origin: the anonymous session, the proxy for its host
+        (``NO_PROXY`` applies; a given session decides itself), the proxy's headers for a
+        tunnel and those for a forwarded (http://) request."""
+        session = self._open_anonymous()
+        proxy = None if self._given is not None else self._network.proxies.for_url(url)
+        if proxy is None:
+            return session, None, None, None
+        if not proxy.headers:
+            return session, proxy.url, None, None
+        forwarded = proxy.headers if url[:5].lower() == "http:" else None
+        return session, proxy.url, proxy.headers, forwarded
 
     async def request(
         self,
@@ -283,7 +337,12 @@ class AsyncHTTPBackend:
         ``headers`` (from :meth:`prepare_headers`) go on top of the default ones;
         ``anonymous`` leaves out the default ``Authorization`` header.
         """
-        session = self._open_anonymous() if anonymous else self._open()
+        if anonymous:
+            session, proxy, proxy_headers, headers = self._hop(url)
+        else:
+            session = self._open()
+            proxy, proxy_headers = self._proxy, self._proxy_headers
+            headers = self._per_request if headers is None else headers
         aiohttp = self._aiohttp
         deadlines = self._deadlines
         task = asyncio.current_task(self._loop)
@@ -301,6 +360,8 @@ class AsyncHTTPBackend:
                 data=body,
                 timeout=self._no_timeout,
                 allow_redirects=False,
+                proxy=proxy,
+                proxy_headers=proxy_headers,
             )
             try:
                 length = resp.content_length
@@ -325,9 +386,17 @@ class AsyncHTTPBackend:
                 ) from None
             raise
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
-            raise _transport_error(aiohttp, exc, method, url, timeout) from exc
+            raise self._masked(_transport_error(aiohttp, exc, method, url, timeout), exc) from exc
         finally:
             armed.discard(task)  # disarms the deadline
+
+    def _masked(self, error: CodegenError, cause: BaseException) -> CodegenError:
+        """``error`` with a proxy's password masked in it and in its cause."""
+        if self._secrets:
+            error.__cause__ = cause
+            for secret in self._secrets:
+                redact(error, secret)
+        return error
 
     async def _read_capped(self, resp: Any, method: str, url: str, length: int | None) -> bytes:
         """The body, decoded; its *decoded* size is held to ``max_response_size``.
@@ -354,7 +423,7 @@ class AsyncHTTPBackend:
         if self._anonymous is not None:
             self._anonymous.detach()
             self._anonymous = None
-        if session is None or session.closed:
+        if session is None or session.closed or session is self._given:
             return
         connector = session.connector
         session.detach()  # the session now counts as closed: aiohttp will not warn again
@@ -374,7 +443,7 @@ class AsyncHTTPBackend:
         if anonymous is not None and not anonymous.closed:
             await anonymous.close()  # not the pool's owner: closes nothing shared
         session, self._session = self._session, None
-        if session is not None and not session.closed:
+        if session is not None and not session.closed and session is not self._given:
             await session.close()
 
 
@@ -417,6 +486,20 @@ def _transport_error(
     aiohttp: Any, exc: BaseException, method: str, url: str, timeout: float
 ) -> CodegenError:
     """The error of ours that an aiohttp or socket failure becomes."""
+    if isinstance(exc, aiohttp.ClientHttpProxyError):  # the proxy refused the tunnel
+        return APIConnectionError(
+            f"the proxy refused the connection: {exc.status} {exc.message}",
+            method=method,
+            url=url,
+            request_sent=False,
+        )
+    if isinstance(exc, aiohttp.ClientProxyConnectionError):
+        return APIConnectionError(
+            f"cannot connect to the proxy: {exc.os_error or exc}",
+            method=method,
+            url=url,
+            request_sent=False,
+        )
     if isinstance(exc, aiohttp.ClientConnectorError):
         return APIConnectionError(
             f"cannot connect: {exc.os_error or exc}", method=method, url=url, request_sent=False

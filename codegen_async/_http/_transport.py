@@ -28,6 +28,7 @@ from ._cache import ResponseCache
 from ._capture import current_capture
 from ._errormap import error_for_response, redact
 from ._metrics import Metrics
+from ._network import network_for
 from ._options import merge_body, read_options
 from ._response import RawResponse
 from ._retry import check_resend, delays, retryable, server_delay, status_delay
@@ -37,6 +38,7 @@ from ._validate import check_count, check_timeout
 
 if TYPE_CHECKING:
     from .._ratelimit._redis_limiter import AsyncRedisRateLimiter
+    from ._backend import HTTPSession
 
 __all__ = ["AsyncTransport"]
 
@@ -50,7 +52,7 @@ _MAX_REDIRECTS = 3
 class AsyncTransport:
     """Sends API requests for one client: auth, pacing, caching, retries, decoding."""
 
-    def __init__(self, config: CodegenConfig) -> None:
+    def __init__(self, config: CodegenConfig, http_session: HTTPSession | None = None) -> None:
         self.config = config
         self._base = config.base_url.rstrip("/")
         headers = {"Accept": "application/json", "User-Agent": config.user_agent}
@@ -59,8 +61,9 @@ class AsyncTransport:
         self._http = AsyncHTTPBackend(
             headers=headers,
             max_connections=config.max_connections,
-            verify_ssl=config.verify_ssl,
+            network=network_for(config, http_session),
             max_response_size=config.max_response_size,
+            http_session=http_session,
         )
         self._set_defaults(config)
         self._has_token = bool(config.api_token)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import ssl
 import threading
 from collections.abc import Iterator
 from types import TracebackType
@@ -28,7 +29,8 @@ class Emulator:
     """A Codegen API emulator on 127.0.0.1 (or ``config.host``), on a free port by default.
 
     ``async with Emulator(cfg) as emu:`` starts it; ``emu.url`` is its base URL. Keyword
-    arguments override fields of ``config`` (``Emulator(time_scale=0.01)``).
+    arguments override fields of ``config`` (``Emulator(time_scale=0.01)``). With
+    ``ssl_context`` (a server-side :class:`ssl.SSLContext`) it serves HTTPS.
 
     Attributes:
         config: The configuration.
@@ -37,11 +39,18 @@ class Emulator:
         clock: The emulated clock (``clock.advance(seconds)`` moves time forward).
     """
 
-    def __init__(self, config: EmulatorConfig | None = None, **overrides: Any) -> None:
+    def __init__(
+        self,
+        config: EmulatorConfig | None = None,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        **overrides: Any,
+    ) -> None:
         config = config or EmulatorConfig()
         if overrides:
             config = dataclasses.replace(config, **overrides)
         self.config = config
+        self._ssl = ssl_context
         self._ctx = Context(config)
         self._runner: web.AppRunner | None = None
         self.webhooks: WebhookSender | None = None
@@ -90,11 +99,12 @@ class Emulator:
 
     @property
     def url(self) -> str:
-        """Base URL, e.g. ``http://127.0.0.1:8765`` (no trailing slash)."""
+        """Base URL, e.g. ``http://127.0.0.1:8765`` (no trailing slash; ``https`` with TLS)."""
         host = self.config.host
         if ":" in host:
             host = f"[{host}]"
-        return f"http://{host}:{self.port}"
+        scheme = "https" if self._ssl is not None else "http"
+        return f"{scheme}://{host}:{self.port}"
 
     def headers(self, token: str | None = None) -> dict[str, str]:
         """``Authorization`` header for ``token`` (default: the first configured one)."""
@@ -110,7 +120,9 @@ class Emulator:
         await runner.setup()
         use_json_errors(runner)
         try:
-            site = web.TCPSite(runner, self.config.host, self.config.port, backlog=1024)
+            site = web.TCPSite(
+                runner, self.config.host, self.config.port, backlog=1024, ssl_context=self._ssl
+            )
             await site.start()
         except BaseException:
             await runner.cleanup()
@@ -150,13 +162,18 @@ class Emulator:
 
 
 @contextlib.contextmanager
-def serve_in_thread(config: EmulatorConfig | None = None, **overrides: Any) -> Iterator[Emulator]:
+def serve_in_thread(
+    config: EmulatorConfig | None = None,
+    *,
+    ssl_context: ssl.SSLContext | None = None,
+    **overrides: Any,
+) -> Iterator[Emulator]:
     """Run an :class:`Emulator` in a daemon thread with its own event loop.
 
     For sync code and sync tests (it also works beside a running loop, as it uses its own).
     Leaving the block stops the emulator and joins the thread.
     """
-    emulator = Emulator(config, **overrides)
+    emulator = Emulator(config, ssl_context=ssl_context, **overrides)
     loop = asyncio.new_event_loop()
     started = threading.Event()
     failure: list[BaseException] = []

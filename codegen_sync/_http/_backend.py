@@ -15,7 +15,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -26,9 +26,12 @@ from urllib3.exceptions import (
     HTTPError,
     MaxRetryError,
     NewConnectionError,
+    ProxyError,
     ReadTimeoutError,
 )
 
+from codegen_async._http._errormap import redact
+from codegen_async._http._network import Network, Proxy
 from codegen_async._http._response import RawResponse
 from codegen_async.errors import (
     APIConnectionError,
@@ -36,6 +39,10 @@ from codegen_async.errors import (
     ConfigurationError,
     ResponseTooLargeError,
 )
+
+if TYPE_CHECKING:
+    #: What a caller may give the client as its own pool (``pool_manager=``).
+    HTTPSession = urllib3.PoolManager
 
 __all__ = [
     "IS_ASYNC",
@@ -269,8 +276,19 @@ def _deadline_connect(conn: HTTPConnection, connect: Callable[[], None]) -> None
         sock.__class__ = _DeadlineSSLSocket
 
 
+def _deadline_socket(sock: socket.socket) -> socket.socket:
+    """A new connection's socket keeps the deadline from the start: through a proxy the
+    ``CONNECT`` exchange happens inside ``connect()``, before the TLS handshake."""
+    if type(sock) is socket.socket:
+        sock.__class__ = _DeadlineSocket
+    return sock
+
+
 class _Connection(HTTPConnection):
     response_class = _Response
+
+    def _new_conn(self) -> socket.socket:
+        return _deadline_socket(super()._new_conn())
 
     def connect(self) -> None:
         _deadline_connect(self, super().connect)
@@ -279,6 +297,9 @@ class _Connection(HTTPConnection):
 class _TLSConnection(HTTPSConnection):
     response_class = _Response
 
+    def _new_conn(self) -> socket.socket:
+        return _deadline_socket(super()._new_conn())
+
     def connect(self) -> None:
         _deadline_connect(self, super().connect)
 
@@ -286,9 +307,11 @@ class _TLSConnection(HTTPSConnection):
 class HTTPBackend:
     """A pooled HTTP/1.1 client over urllib3, safe to share between threads.
 
-    One deadline covers each request whole (pool wait, connect, send, headers, body).
-    A redirect hop to another origin gets a one-off pool, closed after the answer: a
-    client never keeps a pool or a socket per redirect host.
+    One deadline covers each request whole (pool wait, connect, proxy tunnel, send,
+    headers, body). A redirect hop to another origin gets a one-off pool, closed after
+    the answer: a client never keeps a pool or a socket per redirect host. A manager given
+    as ``pool_manager`` (a ``PoolManager`` or ``ProxyManager``) is used as it is, with its
+    TLS and proxy, and never cleared here.
     """
 
     def __init__(
@@ -296,26 +319,45 @@ class HTTPBackend:
         *,
         headers: Mapping[str, str] | None = None,
         max_connections: int = 100,
-        verify_ssl: bool = True,
+        network: Network | None = None,
         max_response_size: int = 64 * 1024 * 1024,
+        pool_manager: urllib3.PoolManager | None = None,
     ) -> None:
+        network = network or Network()
+        self._network = network
+        self._secrets = network.secrets
         self._default_headers = dict(headers or {})
         self._anonymous_headers = {
             k: v for k, v in self._default_headers.items() if k != "Authorization"
         }
         self._anonymous_headers["Connection"] = "close"
         self._max_response_size = max_response_size
-        cert_reqs = "CERT_REQUIRED" if verify_ssl else "CERT_NONE"
-        self._manager = urllib3.PoolManager(
-            num_pools=8,
-            maxsize=max_connections,
-            block=True,  # at most max_connections: further threads wait for a free one
-            cert_reqs=cert_reqs,
-            retries=False,
-        )
-        self._cert_reqs = cert_reqs
+        context = network.ssl_context
+        if context is not None:
+            # cert_reqs as the context has it: urllib3 would otherwise set it on the context.
+            self._tls: dict[str, Any] = {
+                "ssl_context": context,
+                "cert_reqs": ssl.VerifyMode(context.verify_mode).name,
+            }
+        else:
+            self._tls = {"cert_reqs": "CERT_REQUIRED" if network.verify else "CERT_NONE"}
+        self._given = pool_manager
+        if pool_manager is not None:
+            self._manager = pool_manager
+        else:
+            self._manager = _manager_for(
+                network.api_proxy,
+                self._tls,
+                num_pools=8,
+                maxsize=max_connections,
+                block=True,  # at most max_connections: further threads wait for a free one
+            )
         self._pools: dict[str, Any] = {}
         self._timeouts: dict[float, urllib3.Timeout] = {}
+        # An http:// origin through a forwarding proxy: its credentials go with each request.
+        self._forward_headers: dict[str, str] | None = None
+        if isinstance(self._manager, urllib3.ProxyManager):
+            self._forward_headers = {**self._default_headers, **self._manager.proxy_headers}
 
     def _timeout(self, seconds: float) -> urllib3.Timeout:
         timeout = self._timeouts.get(seconds)
@@ -333,21 +375,42 @@ class HTTPBackend:
         """True once a connection pool exists (and until ``close()``)."""
         return bool(self._pools)
 
-    def _pool_for(self, url: str, anonymous: bool) -> tuple[Any, str]:
+    def _pool_for(self, url: str, anonymous: bool) -> tuple[Any, str, Mapping[str, str]]:
+        """The pool for ``url``, the request target to send it, and the headers to send.
+
+        Through a forwarding proxy (an ``http://`` URL) the target is the whole URL.
+        """
         scheme, _, rest = url.partition("://")
         host, slash, path = rest.partition("/")
         origin = f"{scheme}://{host}"
         if anonymous:
-            # A pool of its own for each hop, closed after it: nothing kept per host.
-            tls = {"cert_reqs": self._cert_reqs} if scheme == "https" else {}
-            hop = connection_from_url(origin, maxsize=1, retries=False, **tls)
-            return _deadline_pool(hop), slash + path
+            return self._hop(url, origin, scheme, slash + path)
         pool = self._pools.get(origin)
-        if pool is None:
+        if pool is None or pool.pool is None:  # none yet, or a given manager closed it
             if len(self._pools) >= 4:  # a few API origins at most (same-origin redirects)
                 self._pools.clear()
             pool = self._pools[origin] = _deadline_pool(self._manager.connection_from_url(origin))
-        return pool, slash + path
+        if self._forward_headers is not None and _forwards(self._manager, scheme):
+            return pool, url, self._forward_headers
+        return pool, slash + path, self._default_headers
+
+    def _hop(self, url: str, origin: str, scheme: str, target: str) -> tuple[Any, str, Any]:
+        """A redirect hop to another origin: a pool of its own, closed after it."""
+        headers: Mapping[str, str] = self._anonymous_headers
+        if self._given is not None:  # the caller's manager decides its proxy and TLS
+            manager = self._given
+            pool = _deadline_pool(manager.connection_from_url(origin))
+        else:
+            proxy = self._network.proxies.for_url(url)
+            if proxy is None:
+                tls = self._tls if scheme == "https" else {}
+                hop = connection_from_url(origin, maxsize=1, retries=False, **tls)
+                return _deadline_pool(hop), target, headers
+            manager = _manager_for(proxy, self._tls, num_pools=1, maxsize=1)
+            pool = _deadline_pool(manager.connection_from_url(origin))
+        if _forwards(manager, scheme) and isinstance(manager, urllib3.ProxyManager):
+            return pool, url, {**headers, **manager.proxy_headers}
+        return pool, target, headers
 
     def request(
         self,
@@ -365,15 +428,10 @@ class HTTPBackend:
         ``anonymous`` leaves out the default ``Authorization`` header. ``timeout`` bounds
         the whole exchange, from the wait for a pooled connection to the body's last byte.
         """
-        if anonymous:
-            headers = self._anonymous_headers
-        elif headers is None:
-            headers = self._default_headers
-        else:
-            headers = {**self._default_headers, **headers}
         _due.at = due = time.monotonic() + timeout
         try:
-            pool, target = self._pool_for(url, anonymous)
+            pool, target, defaults = self._pool_for(url, anonymous)
+            headers = defaults if anonymous or headers is None else {**defaults, **headers}
             resp = pool.urlopen(
                 method,
                 target,
@@ -393,18 +451,20 @@ class HTTPBackend:
                 raise
             finally:
                 resp.release_conn()
-                if anonymous:  # the hop's own pool: its connection is never kept
+                if anonymous and self._given is None:  # the hop's own pool: never kept
                     pool.close()
             # The library's own header mapping, not a copy: most answers are never asked.
             return RawResponse(resp.status, resp.headers, data)
         except ResponseTooLargeError:
             raise
         except MaxRetryError as exc:
-            raise _past(_map_error(exc.reason or exc, method, url, timeout), due, timeout) from exc
+            error = _past(_map_error(exc.reason or exc, method, url, timeout), due, timeout)
+            raise self._masked(error, exc) from exc
         except (HTTPError, OSError, http.client.HTTPException, ValueError) as exc:
             # ValueError: http.client reading a connection the server closed under it ("I/O
             # operation on closed file"): a dropped connection, not a bug of the caller.
-            raise _past(_map_error(exc, method, url, timeout), due, timeout) from exc
+            error = _past(_map_error(exc, method, url, timeout), due, timeout)
+            raise self._masked(error, exc) from exc
         finally:
             _due.at = None
 
@@ -430,14 +490,45 @@ class HTTPBackend:
             chunks.append(chunk)
         return b"".join(chunks)
 
+    def _masked(self, error: Exception, cause: BaseException) -> Exception:
+        """``error`` with a proxy's password masked in it and in its cause."""
+        if self._secrets:
+            error.__cause__ = cause
+            for secret in self._secrets:
+                redact(error, secret)
+        return error
+
     def abandon(self) -> None:
         """Close without ceremony, for a client garbage-collected while open."""
         self.close()
 
     def close(self) -> None:
-        """Close every pooled connection (idempotent)."""
+        """Close every pooled connection (idempotent); a given manager is left open."""
         self._pools.clear()
-        self._manager.clear()
+        if self._given is None:
+            self._manager.clear()
+
+
+def _manager_for(proxy: Proxy | None, tls: dict[str, Any], **pool_kw: Any) -> Any:
+    """A pool manager, through ``proxy`` (``CONNECT`` for https://, forwarding for http://)."""
+    if proxy is None:
+        return urllib3.PoolManager(retries=False, **pool_kw, **tls)
+    return urllib3.ProxyManager(
+        proxy.url,
+        proxy_headers=proxy.headers or None,
+        proxy_ssl_context=tls.get("ssl_context"),
+        retries=False,
+        **pool_kw,
+        **tls,
+    )
+
+
+def _forwards(manager: Any, scheme: str) -> bool:
+    """Whether ``manager`` sends ``scheme`` requests to its proxy whole (no tunnel)."""
+    if not isinstance(manager, urllib3.ProxyManager):
+        return False
+    config = manager.proxy_config
+    return scheme == "http" or (config is not None and config.use_forwarding_for_https)
 
 
 def _deadline_pool(pool: Any) -> Any:
@@ -478,6 +569,13 @@ def _map_error(exc: BaseException, method: str, url: str, timeout: float) -> Exc
     if isinstance(exc, EmptyPoolError):
         return APITimeoutError(
             f"no free pooled connection within {timeout:g} s",
+            method=method,
+            url=url,
+            request_sent=False,
+        )
+    if isinstance(exc, ProxyError):
+        return APIConnectionError(
+            f"cannot connect through the proxy: {exc.original_error or exc}",
             method=method,
             url=url,
             request_sent=False,

@@ -27,6 +27,7 @@ from codegen_async import (
     AuthenticationError,
     CodegenConfig,
     CodegenError,
+    CodegenSecurityWarning,
     ConfigurationError,
     DecodeError,
     NotFoundError,
@@ -232,7 +233,6 @@ ENV_THAT_MUST_NOT_DISABLE_TLS = {
     "PYTHONHTTPSVERIFY": "0",
     "CURL_CA_BUNDLE": "",
     "REQUESTS_CA_BUNDLE": "",
-    "SSL_CERT_FILE": "/nonexistent",
 }
 
 
@@ -254,7 +254,9 @@ async def test_tls_verification_cannot_be_turned_off_by_the_environment(
 async def test_verify_ssl_false_is_an_explicit_choice(tls_server: str) -> None:
     """Only an explicit verify_ssl=False reaches a self-signed server."""
     config = CodegenConfig(base_url=tls_server, api_token=SECRET, verify_ssl=False, timeout=5.0)
-    async with AsyncCodegenClient(config) as client:
+    with pytest.warns(CodegenSecurityWarning, match="verify_ssl=False"):
+        client = AsyncCodegenClient(config)
+    async with client:
         with warnings.catch_warnings():
             # urllib3 warns on every unverified request (InsecureRequestWarning): rightly.
             warnings.simplefilter("ignore")

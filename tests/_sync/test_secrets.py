@@ -29,6 +29,7 @@ from codegen_sync import (
     CodegenClient,
     CodegenConfig,
     CodegenError,
+    CodegenSecurityWarning,
     ConfigurationError,
     DecodeError,
     NotFoundError,
@@ -230,7 +231,6 @@ ENV_THAT_MUST_NOT_DISABLE_TLS = {
     "PYTHONHTTPSVERIFY": "0",
     "CURL_CA_BUNDLE": "",
     "REQUESTS_CA_BUNDLE": "",
-    "SSL_CERT_FILE": "/nonexistent",
 }
 
 
@@ -252,7 +252,9 @@ def test_tls_verification_cannot_be_turned_off_by_the_environment(
 def test_verify_ssl_false_is_an_explicit_choice(tls_server: str) -> None:
     """Only an explicit verify_ssl=False reaches a self-signed server."""
     config = CodegenConfig(base_url=tls_server, api_token=SECRET, verify_ssl=False, timeout=5.0)
-    with CodegenClient(config) as client:
+    with pytest.warns(CodegenSecurityWarning, match="verify_ssl=False"):
+        client = CodegenClient(config)
+    with client:
         with warnings.catch_warnings():
             # urllib3 warns on every unverified request (InsecureRequestWarning): rightly.
             warnings.simplefilter("ignore")
