@@ -90,8 +90,8 @@ def _parse_timestamp(raw: str | None) -> datetime | None:
     RFC 3339 values read exactly as a msgspec ``datetime`` field reads them; a date alone
     is midnight, naive; an HTTP date is aware; anything else is ``None``, never an error.
     """
-    if raw is None:
-        return None
+    if not isinstance(raw, str):  # None, or a model built by hand with a datetime
+        return raw if isinstance(raw, datetime) else None
     try:
         return _convert(raw, datetime)
     except msgspec.ValidationError:
