@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from ._http._backend import monotonic
+from ._http._types import NOT_GIVEN, NotGiven
 from ._http._validate import check_timeout
 from ._orgs import AsyncOrganizationsAPI
 from ._raw import raw
@@ -18,8 +19,9 @@ from .errors import CodegenAPIError, CodegenError, RateLimitError, ValidationErr
 # The bulk runner, watcher and health monitor load on first use: importing the client
 # stays cheap for the many programs that never touch them.
 if TYPE_CHECKING:
+    from ._bulk._jobfile import JobFile
     from ._bulk._operations import AsyncBulkOperations
-    from ._bulk._types import BulkProgress, BulkResult
+    from ._bulk._types import BulkProgress, BulkResult, JobOrigin
     from ._health import AsyncHealthMonitor
     from ._watch import AsyncRunWatcher
     from .events import RunEvent
@@ -91,67 +93,134 @@ class AsyncCodegenClient(AsyncAgentRunsAPI, AsyncOrganizationsAPI, AsyncRequestA
         }
 
     # -- bulk jobs and watching many runs (see docs/bulk.md) ------------------------------
+    # Settings left out are NOT_GIVEN and not passed on: the runner's or the watcher's own
+    # signature holds every default, once.
 
-    def bulk_operations(self, *, max_concurrent: int = 5, **options: Any) -> AsyncBulkOperations:
+    def bulk_operations(
+        self,
+        *,
+        max_concurrent: int | NotGiven = NOT_GIVEN,
+        max_attempts: int | NotGiven = NOT_GIVEN,
+        reconcile_rounds: int | NotGiven = NOT_GIVEN,
+        reconcile_grace: float | NotGiven | None = NOT_GIVEN,
+        clock_skew: float | NotGiven = NOT_GIVEN,
+        resend_unknown: bool | NotGiven = NOT_GIVEN,
+    ) -> AsyncBulkOperations:
         """A bulk runner bound to this client: many creates (each exactly once), gets and
         resumes, with progress. Use it as ``async with client.bulk_operations() as bulk:``.
 
-        ``options`` are :class:`AsyncBulkOperations` settings (``max_attempts``, ...).
+        The settings are :class:`AsyncBulkOperations`'s (its defaults where left out).
         """
         from ._bulk._operations import AsyncBulkOperations
 
-        return AsyncBulkOperations(self, max_concurrent=max_concurrent, **options)
+        return AsyncBulkOperations(
+            self,
+            **_given(
+                max_concurrent=max_concurrent,
+                max_attempts=max_attempts,
+                reconcile_rounds=reconcile_rounds,
+                reconcile_grace=reconcile_grace,
+                clock_skew=clock_skew,
+                resend_unknown=resend_unknown,
+            ),
+        )
 
     async def bulk_create_agent_runs(
         self,
         org_id: int | None,
         configs: Iterable[Mapping[str, Any]],
-        max_concurrent: int = 5,
+        max_concurrent: int | NotGiven = NOT_GIVEN,
         *,
-        on_progress: Callable[[BulkProgress], None] | None = None,
-        progress: bool = False,
-        **options: Any,
+        job_id: str | NotGiven | None = NOT_GIVEN,
+        results_file: str | JobFile | NotGiven | None = NOT_GIVEN,
+        previous: Mapping[int, BulkResult] | NotGiven | None = NOT_GIVEN,
+        origin: JobOrigin | NotGiven | None = NOT_GIVEN,
+        reconcile: bool | NotGiven = NOT_GIVEN,
+        audit: bool | NotGiven = NOT_GIVEN,
+        on_progress: Callable[[BulkProgress], None] | NotGiven | None = NOT_GIVEN,
+        on_result: Callable[[BulkResult], None] | NotGiven | None = NOT_GIVEN,
+        on_send: Callable[[int, str], None] | NotGiven | None = NOT_GIVEN,
+        progress: bool | NotGiven = NOT_GIVEN,
     ) -> list[BulkResult]:
         """Create one run per config, each exactly once; one :class:`BulkResult` per config,
-        in order (see :meth:`AsyncBulkOperations.create_agent_runs` for ``options``)."""
+        in order. The options are :meth:`AsyncBulkOperations.create_agent_runs`'s."""
         from ._bulk._operations import AsyncBulkOperations
 
-        bulk = AsyncBulkOperations(self, max_concurrent=max_concurrent)
+        bulk = AsyncBulkOperations(self, **_given(max_concurrent=max_concurrent))
         return await bulk.create_agent_runs(
-            org_id, configs, on_progress=on_progress, progress=progress, **options
+            org_id,
+            configs,
+            **_given(
+                job_id=job_id,
+                results_file=results_file,
+                previous=previous,
+                origin=origin,
+                reconcile=reconcile,
+                audit=audit,
+                on_progress=on_progress,
+                on_result=on_result,
+                on_send=on_send,
+                progress=progress,
+            ),
         )
 
     async def bulk_get_agent_runs(
-        self, org_id: int | None, run_ids: Iterable[int], max_concurrent: int = 5
+        self,
+        org_id: int | None,
+        run_ids: Iterable[int],
+        max_concurrent: int | NotGiven = NOT_GIVEN,
     ) -> list[BulkResult]:
         """Fetch many runs with single GETs; one :class:`BulkResult` per id, in order."""
         from ._bulk._operations import AsyncBulkOperations
 
-        return await AsyncBulkOperations(self).get_agent_runs(org_id, run_ids, max_concurrent)
+        bulk = AsyncBulkOperations(self, **_given(max_concurrent=max_concurrent))
+        return await bulk.get_agent_runs(org_id, run_ids)
 
     async def bulk_resume_agent_runs(
         self,
         org_id: int | None,
         items: Iterable[tuple[int, str] | Mapping[str, Any]],
-        max_concurrent: int = 5,
+        max_concurrent: int | NotGiven = NOT_GIVEN,
     ) -> list[BulkResult]:
         """Resume many runs (``(run_id, prompt)`` pairs); one :class:`BulkResult` each."""
         from ._bulk._operations import AsyncBulkOperations
 
-        return await AsyncBulkOperations(self).resume_agent_runs(org_id, items, max_concurrent)
+        bulk = AsyncBulkOperations(self, **_given(max_concurrent=max_concurrent))
+        return await bulk.resume_agent_runs(org_id, items)
 
     def watch_agent_runs(
-        self, org_id: int | None, run_ids: Iterable[int], **options: Any
+        self,
+        org_id: int | None,
+        run_ids: Iterable[int],
+        *,
+        poll_interval: float | NotGiven | None = NOT_GIVEN,
+        max_poll_interval: float | NotGiven = NOT_GIVEN,
+        backoff: float | NotGiven = NOT_GIVEN,
+        stop_on_paused: bool | NotGiven = NOT_GIVEN,
+        use_list: bool | NotGiven = NOT_GIVEN,
+        max_scan_pages: int | NotGiven = NOT_GIVEN,
     ) -> AsyncRunWatcher:
         """Watch many runs cheaply: ``async for event in client.watch_agent_runs(...)``.
 
         Yields a :class:`RunEvent` for each status change and each run finishing, reading
-        up to 100 runs per request through the list endpoint (see :class:`AsyncRunWatcher`
-        for ``options``).
+        up to 100 runs per request through the list endpoint. The settings are
+        :class:`AsyncRunWatcher`'s (its defaults where left out).
         """
         from ._watch import AsyncRunWatcher
 
-        return AsyncRunWatcher(self, org_id, run_ids, **options)
+        return AsyncRunWatcher(
+            self,
+            org_id,
+            run_ids,
+            **_given(
+                poll_interval=poll_interval,
+                max_poll_interval=max_poll_interval,
+                backoff=backoff,
+                stop_on_paused=stop_on_paused,
+                use_list=use_list,
+                max_scan_pages=max_scan_pages,
+            ),
+        )
 
     async def wait_for_all(
         self,
@@ -159,19 +228,32 @@ class AsyncCodegenClient(AsyncAgentRunsAPI, AsyncOrganizationsAPI, AsyncRequestA
         run_ids: Iterable[int],
         timeout: float | None = 3600.0,
         *,
-        on_event: Callable[[RunEvent], Any] | None = None,
-        **options: Any,
+        on_event: Callable[[RunEvent], object] | None = None,
+        poll_interval: float | NotGiven | None = NOT_GIVEN,
+        max_poll_interval: float | NotGiven = NOT_GIVEN,
+        backoff: float | NotGiven = NOT_GIVEN,
+        stop_on_paused: bool | NotGiven = NOT_GIVEN,
+        use_list: bool | NotGiven = NOT_GIVEN,
+        max_scan_pages: int | NotGiven = NOT_GIVEN,
     ) -> dict[int, AgentRun]:
         """Wait until every run has finished; return the final runs by id, in input order.
 
         Raises :class:`WaitTimeoutError` after ``timeout`` seconds (``last_run`` holds the
-        runs as last seen, by id). ``on_event`` receives every event on the way.
+        runs as last seen, by id). ``on_event`` receives every event on the way. The
+        other settings are :class:`AsyncRunWatcher`'s, as for :meth:`watch_agent_runs`.
         """
         if on_event is not None and not callable(on_event):
             raise ValidationError(f"on_event must be callable, got {type(on_event).__name__}")
-        from ._watch import AsyncRunWatcher
-
-        watcher = AsyncRunWatcher(self, org_id, run_ids, **options)
+        watcher = self.watch_agent_runs(
+            org_id,
+            run_ids,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            backoff=backoff,
+            stop_on_paused=stop_on_paused,
+            use_list=use_list,
+            max_scan_pages=max_scan_pages,
+        )
         return await watcher.wait(timeout, on_event)
 
     def create_health_monitor(
@@ -225,3 +307,8 @@ class AsyncRawResponses:
         self.get_oauth_token_status = raw(client.get_oauth_token_status)
         self.revoke_oauth_token = raw(client.revoke_oauth_token)
         self.generate_slack_connect_token = raw(client.generate_slack_connect_token)
+
+
+def _given(**options: object) -> dict[str, Any]:
+    """The options that were given (not ``NOT_GIVEN``), to pass on to a runner."""
+    return {name: value for name, value in options.items() if value is not NOT_GIVEN}

@@ -2,17 +2,29 @@
 
 Shared by ``codegen_async`` and ``codegen_sync``. Response structs tolerate unknown
 fields (the API grows), keep unknown status and enum values as plain strings, and give
-every optional field a default. ``created_at`` accepts both forms the API is seen to
-send: ISO 8601 with a zone (``2025-06-21T11:20:04Z``) and the naive form with a space
-(``2025-06-21 11:20:04.338398``), which decodes to a naive ``datetime`` in UTC.
+every optional field a default.
 
-Every model has ``.dict()`` / ``.to_dict()`` returning plain JSON-able data.
+Timestamps: the API's ``created_at`` is a plain string, and no value of it ever fails a
+decode. A model keeps the string as sent in ``created_at_raw`` and reads it on access as
+``created_at``, a ``datetime`` or ``None``:
+
+- RFC 3339, with a zone (``2025-06-21T11:20:04Z``: an aware ``datetime``) or without one,
+  ``T`` or a space between date and time (``2025-06-21 11:20:04.338398``, the form the
+  API is seen to send: a naive ``datetime``, in UTC);
+- a date alone (``2025-06-21``): midnight of that day, naive;
+- an HTTP date (``Sat, 21 Jun 2025 11:20:04 GMT``): an aware ``datetime``;
+- anything else (``""``, garbage) or no value: ``None``; ``created_at_raw`` still holds
+  the string.
+
+Every model has ``.dict()`` / ``.to_dict()`` returning plain JSON-able data and
+``.to_json()`` returning JSON bytes; both give ``created_at`` as the string the API sent,
+so decoding them again gives an equal model.
 """
 
 from __future__ import annotations
 
 import builtins
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
 import msgspec
@@ -47,18 +59,55 @@ __all__ = [
 
 T = TypeVar("T")
 
+_encoder = msgspec.json.Encoder()
+_convert = msgspec.convert
+
 
 class Model(msgspec.Struct, kw_only=True, gc=False):
     """Base of every response model."""
 
     def dict(self) -> dict[str, Any]:
-        """Return this model as plain JSON-able data (datetimes as ISO 8601 strings)."""
+        """Return this model as plain JSON-able data (``created_at`` as the API sent it)."""
         result: dict[str, Any] = msgspec.to_builtins(self)
         return result
 
     def to_dict(self) -> builtins.dict[str, Any]:
         """Alias of :meth:`dict`."""
         return self.dict()
+
+    def to_json(self) -> bytes:
+        """Return this model as JSON bytes, like ``msgspec.json.encode(model)``.
+
+        Decoding them with the model's type gives an equal model (``created_at`` is the
+        string the API sent); ``.decode()`` them for a ``str``.
+        """
+        return _encoder.encode(self)
+
+
+def _parse_timestamp(raw: str | None) -> datetime | None:
+    """Read a ``created_at`` string leniently (the rule is in the module docstring).
+
+    RFC 3339 values read exactly as a msgspec ``datetime`` field reads them; a date alone
+    is midnight, naive; an HTTP date is aware; anything else is ``None``, never an error.
+    """
+    if not isinstance(raw, str):  # None, or a model built by hand with a datetime
+        return raw if isinstance(raw, datetime) else None
+    try:
+        return _convert(raw, datetime)
+    except msgspec.ValidationError:
+        pass
+    try:
+        day = _convert(raw, date)
+    except msgspec.ValidationError:
+        pass
+    else:
+        return datetime(day.year, day.month, day.day)
+    from email.utils import parsedate_to_datetime  # rare: loaded only when needed
+
+    try:
+        return parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
 
 
 class AgentRunStatus:
@@ -163,7 +212,7 @@ class GithubPullRequest(Model):
     """A pull request an agent run opened or worked on."""
 
     id: int
-    created_at: datetime | None = None
+    created_at_raw: str | None = msgspec.field(default=None, name="created_at")
     title: str | None = None
     url: str | None = None
     head_branch_name: str | None = None
@@ -171,24 +220,40 @@ class GithubPullRequest(Model):
     state: str | None = None
     merged: bool | None = None
 
+    @property
+    def created_at(self) -> datetime | None:
+        """When it was created, read from ``created_at_raw`` on each access: RFC 3339
+        (with or without a zone), a date alone or an HTTP date; ``None`` if unreadable."""
+        return _parse_timestamp(self.created_at_raw)
+
 
 class AgentRun(Model):
     """An agent run (``AgentRunResponse``).
 
     ``status`` is the server's string (``ACTIVE``, ``COMPLETE``, ``FAILED``, ...);
     use :attr:`is_terminal` / :attr:`is_active` rather than comparing it yourself.
+
+    ``created_at_raw`` is the creation time as the API sent it (a string, the JSON key
+    ``created_at``); :attr:`created_at` reads it as a ``datetime``, or ``None`` when it
+    cannot be read, which never fails the decoding of a run or of its page.
     """
 
     id: int
     organization_id: int
     status: str | None = None
-    created_at: datetime | None = None
+    created_at_raw: str | None = msgspec.field(default=None, name="created_at")
     web_url: str | None = None
     result: str | None = None
     summary: str | None = None
     source_type: str | None = None
     github_pull_requests: list[GithubPullRequest] | None = None
     metadata: dict[str, Any] | None = None
+
+    @property
+    def created_at(self) -> datetime | None:
+        """When it was created, read from ``created_at_raw`` on each access: RFC 3339
+        (with or without a zone), a date alone or an HTTP date; ``None`` if unreadable."""
+        return _parse_timestamp(self.created_at_raw)
 
     @property
     def is_terminal(self) -> bool:
@@ -219,13 +284,19 @@ class AgentRunLog(Model):
     """One entry of an agent run's trace (alpha logs endpoint)."""
 
     agent_run_id: int
-    created_at: datetime | None = None
+    created_at_raw: str | None = msgspec.field(default=None, name="created_at")
     tool_name: str | None = None
     message_type: str | None = None
     thought: str | None = None
     observation: dict[str, Any] | str | None = None
     tool_input: dict[str, Any] | None = None
     tool_output: dict[str, Any] | None = None
+
+    @property
+    def created_at(self) -> datetime | None:
+        """When it was created, read from ``created_at_raw`` on each access: RFC 3339
+        (with or without a zone), a date alone or an HTTP date; ``None`` if unreadable."""
+        return _parse_timestamp(self.created_at_raw)
 
 
 class AgentRunWithLogs(Model):
@@ -235,7 +306,7 @@ class AgentRunWithLogs(Model):
     organization_id: int
     logs: list[AgentRunLog] = msgspec.field(default_factory=list)
     status: str | None = None
-    created_at: datetime | None = None
+    created_at_raw: str | None = msgspec.field(default=None, name="created_at")
     web_url: str | None = None
     result: str | None = None
     metadata: dict[str, Any] | None = None
@@ -243,6 +314,12 @@ class AgentRunWithLogs(Model):
     page: int | None = None
     size: int | None = None
     pages: int | None = None
+
+    @property
+    def created_at(self) -> datetime | None:
+        """When it was created, read from ``created_at_raw`` on each access: RFC 3339
+        (with or without a zone), a date alone or an HTTP date; ``None`` if unreadable."""
+        return _parse_timestamp(self.created_at_raw)
 
 
 class User(Model):

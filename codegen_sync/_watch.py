@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._http._backend import Job, gather_bounded, monotonic, sleep
-from ._http._validate import check_id, check_positive, resolve_org
+from ._http._validate import check_bool, check_count, check_id, check_positive, resolve_org
 from .errors import (
     AuthenticationError,
     CodegenError,
@@ -105,9 +105,10 @@ class RunWatcher:
         self._interval = float(interval)
         self._max_interval = max(float(max_poll_interval), self._interval)
         self._backoff = float(backoff)
-        self._settled_statuses = TERMINAL_STATUSES | (PAUSED_STATUSES if stop_on_paused else set())
-        self._use_list = use_list
-        self._max_scan = max(1, int(max_scan_pages))
+        paused = PAUSED_STATUSES if check_bool("stop_on_paused", stop_on_paused) else set()
+        self._settled_statuses = TERMINAL_STATUSES | paused
+        self._use_list = check_bool("use_list", use_list)
+        self._max_scan = max(1, check_count("max_scan_pages", max_scan_pages))
         self.runs: dict[int, AgentRun] = {}
         """The latest state seen of each run."""
         self._pending = set(self._ids)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 import msgspec
 import pytest
 
-from codegen_async import AgentRun, Page
+from codegen_async import AgentRun, AgentRunLog, AgentRunWithLogs, Page, User
+from codegen_async.models import Model
 
 RUN = b"""{"id": 7, "organization_id": 323, "status": "COMPLETE",
 "created_at": "2025-06-21 11:20:04.338398", "web_url": "https://codegen.sh/agent/trace/7",
@@ -64,12 +65,111 @@ def test_status_helpers(status: str | None, terminal: bool, active: bool, paused
 
 
 def test_dict_is_plain_json_data() -> None:
-    """.dict() and .to_dict() return JSON-able data, datetimes as ISO strings."""
+    """.dict() and .to_dict() return JSON-able data, created_at as the API sent it."""
     run = msgspec.json.decode(RUN, type=AgentRun)
     data = run.dict()
     assert data == run.to_dict()
-    assert "2025-06-21T11:20:04.338398" == data["created_at"]
+    assert "2025-06-21 11:20:04.338398" == data["created_at"]
+    assert "created_at_raw" not in data
     assert msgspec.json.decode(msgspec.json.encode(data)) == data
+
+
+class TestToJson:
+    def test_to_json_is_msgspec_json_bytes(self) -> None:
+        """to_json() gives the bytes msgspec.json.encode gives, created_at under its API key."""
+        run = msgspec.json.decode(RUN, type=AgentRun)
+        assert msgspec.json.encode(run) == run.to_json()
+        assert b'"created_at":"2025-06-21 11:20:04.338398"' in run.to_json()
+
+    @pytest.mark.parametrize(
+        ("model", "tp"),
+        [
+            (AgentRun(id=1, organization_id=2, created_at_raw="not a date"), AgentRun),
+            (AgentRunLog(agent_run_id=1, created_at_raw=""), AgentRunLog),
+            (
+                AgentRunWithLogs(id=1, organization_id=2, logs=[AgentRunLog(agent_run_id=1)]),
+                AgentRunWithLogs,
+            ),
+            (User(id=3, email="e@example.com"), User),
+            (Page(items=[AgentRun(id=1, organization_id=2)], total=1), Page[AgentRun]),
+        ],
+        ids=["run", "log", "run-with-logs", "user", "page"],
+    )
+    def test_to_json_decodes_to_an_equal_model(self, model: Model, tp: type[Model]) -> None:
+        """Decoding to_json() with the model's type gives an equal model, unreadable
+        timestamps included."""
+        assert model == msgspec.json.decode(model.to_json(), type=tp)
+
+
+UTC = timezone.utc
+
+
+class TestLenientCreatedAt:
+    @pytest.mark.parametrize(
+        ("raw", "expected"),
+        [
+            ("2025-06-21 11:20:04.338398", datetime(2025, 6, 21, 11, 20, 4, 338398)),
+            ("2025-06-21T11:20:04.338398", datetime(2025, 6, 21, 11, 20, 4, 338398)),
+            ("2025-06-21T11:20:04Z", datetime(2025, 6, 21, 11, 20, 4, tzinfo=UTC)),
+            (
+                "2025-06-21T13:20:04+02:00",
+                datetime(2025, 6, 21, 13, 20, 4, tzinfo=timezone(timedelta(hours=2))),
+            ),
+            ("2025-06-21t11:20:04z", datetime(2025, 6, 21, 11, 20, 4, tzinfo=UTC)),
+            ("2025-06-21", datetime(2025, 6, 21)),
+            ("Sat, 21 Jun 2025 11:20:04 GMT", datetime(2025, 6, 21, 11, 20, 4, tzinfo=UTC)),
+            ("", None),
+            ("garbage", None),
+            ("2025-13-45T99:00:00", None),
+            ("Sat, 99 Jun 2025 11:20:04 GMT", None),
+            (None, None),
+        ],
+    )
+    def test_created_at_reads_what_it_can(self, raw: str | None, expected: datetime | None) -> None:
+        """RFC 3339 (any separator, with or without zone), a date alone and an HTTP date
+        read as datetimes; anything else is None, with the string kept."""
+        body = msgspec.json.encode({"id": 1, "organization_id": 2, "created_at": raw})
+        run = msgspec.json.decode(body, type=AgentRun)
+        assert (expected, raw) == (run.created_at, run.created_at_raw)
+
+    def test_one_bad_pull_request_timestamp_spoils_nothing(self) -> None:
+        """An unreadable created_at deep in a 100-run page decodes; everything else is intact."""
+        runs = [msgspec.json.decode(RUN) for _ in range(100)]
+        runs[57]["github_pull_requests"][0]["created_at"] = "Sat, 21 Jun 2025 (sometime)"
+        runs[3]["created_at"] = ""
+        body = msgspec.json.encode({"items": runs, "total": 100, "page": 1, "size": 100})
+        page = msgspec.json.decode(body, type=Page[AgentRun])
+        pr = (page.items[57].github_pull_requests or [])[0]
+        assert (None, "Sat, 21 Jun 2025 (sometime)") == (pr.created_at, pr.created_at_raw)
+        assert (None, "") == (page.items[3].created_at, page.items[3].created_at_raw)
+        assert 99 == sum(r.created_at is not None for r in page.items)
+        assert datetime(2025, 6, 21, 11, 20, 4, tzinfo=UTC) == (
+            (page.items[56].github_pull_requests or [])[0].created_at
+        )
+
+    def test_logs_and_runs_with_logs_are_lenient_too(self) -> None:
+        """AgentRunWithLogs and its AgentRunLog entries read created_at the same way."""
+        body = (
+            b'{"id": 1, "organization_id": 2, "created_at": "2025-06-21",'
+            b' "logs": [{"agent_run_id": 1, "created_at": "yesterday"}]}'
+        )
+        run = msgspec.json.decode(body, type=AgentRunWithLogs)
+        assert datetime(2025, 6, 21) == run.created_at
+        assert (None, "yesterday") == (run.logs[0].created_at, run.logs[0].created_at_raw)
+
+    def test_a_non_string_created_at_is_still_a_decode_error(self) -> None:
+        """The spec says string: a number there is a wrong document, reported with its path."""
+        with pytest.raises(msgspec.ValidationError, match=r"\$\.created_at"):
+            msgspec.json.decode(b'{"id": 1, "organization_id": 2, "created_at": 5}', type=AgentRun)
+
+    def test_the_schema_says_string(self) -> None:
+        """The JSON schema of a run gives created_at as an optional string, as the spec does."""
+        schema = msgspec.json.schema(AgentRun)
+        props = schema["$defs"]["AgentRun"]["properties"]
+        assert "created_at_raw" not in props
+        assert {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None} == props[
+            "created_at"
+        ]
 
 
 def test_page_iterates_its_items() -> None:

@@ -85,7 +85,7 @@ async def _run_locked(
     bulk_ops = client.bulk_operations(
         max_concurrent=options.max_concurrent,
         resend_unknown=options.resend_unknown,
-        **({} if options.reconcile_grace is None else {"reconcile_grace": options.reconcile_grace}),
+        reconcile_grace=options.reconcile_grace,
     )
     kept = sum(1 for r in previous.results.values() if r.status != "unknown")
     if previous.job is not None and not out.as_json:

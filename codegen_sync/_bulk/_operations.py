@@ -162,6 +162,7 @@ class BulkOperations:
         check_callbacks(on_progress=on_progress, on_result=on_result, on_send=on_send)
         for name, flag in (("progress", progress), ("reconcile", reconcile), ("audit", audit)):
             check_flag(name, flag)
+        _check_resume(previous, origin)
         org = resolve_org(org_id, self._client.config.org_id)
         items = list_configs(configs)
         keys = [config_key(i, c) for i, c in enumerate(items)]
@@ -460,3 +461,22 @@ def _search_all() -> JobOrigin:
     import datetime as _dt
 
     return JobOrigin(_dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None), None, True)
+
+
+def _check_resume(previous: Any, origin: Any) -> None:
+    """An earlier attempt's results and origin, as ``create_agent_runs`` takes them."""
+    if previous is not None and not (
+        isinstance(previous, Mapping)
+        and all(
+            isinstance(k, int) and not isinstance(k, bool) and isinstance(v, BulkResult)
+            for k, v in previous.items()
+        )
+    ):
+        raise ValidationError(
+            "previous must map input indexes to BulkResults (an earlier job's results), "
+            f"got {type(previous).__name__}"
+        )
+    if origin is not None and not isinstance(origin, JobOrigin):
+        raise ValidationError(
+            f"origin must be a JobOrigin (bulk.origin), got {type(origin).__name__}"
+        )

@@ -98,6 +98,24 @@ BAD: dict[str, list[Any]] = {
     "body": [_Unserialisable(), _circular()],
     "group": ["bogus", 5],
     "idempotent": ["yes", 1],
+    # Settings of the bulk runner and the watcher, passed on by the client's conveniences.
+    "max_attempts": COUNT_BAD,
+    "reconcile_rounds": COUNT_BAD,
+    "reconcile_grace": [-1, "5", True, float("nan")],
+    "clock_skew": [-1, "5", True, float("nan")],
+    "resend_unknown": BOOL_BAD,
+    "job_id": ["", 5, "x" * 65],
+    "results_file": ["", 5],
+    "previous": [5, "x", {0: "created"}, {"0": None}],
+    "origin": ["x", 5],
+    "reconcile": BOOL_BAD,
+    "audit": BOOL_BAD,
+    "on_result": [5],
+    "on_send": [5],
+    "backoff": POSITIVE_BAD,
+    "stop_on_paused": BOOL_BAD,
+    "use_list": BOOL_BAD,
+    "max_scan_pages": [-1, "5", 1.5, True],
 }
 OPTIONS = ("timeout", "max_retries", "extra_headers", "extra_query", "extra_body", "bogus_option")
 

@@ -11,6 +11,7 @@ import pytest
 
 from codegen_sync import (
     AgentRun,
+    BulkOperations,
     CodegenClient,
     NotFoundError,
     PaymentRequiredError,
@@ -199,3 +200,25 @@ class TestGetAndResume:
 def test_marker_key_is_reserved() -> None:
     """The marker lives under one documented metadata key."""
     assert "codegen_client" == MARKER_KEY
+
+
+class TestClientSettings:
+    def test_bulk_operations_passes_on_only_what_is_given(self, client: CodegenClient) -> None:
+        """Settings given to bulk_operations reach the runner; the rest keep its defaults."""
+        default = BulkOperations(client)
+        bulk = client.bulk_operations(max_attempts=7, resend_unknown=True, reconcile_grace=None)
+        assert (7, True) == (bulk.max_attempts, bulk.resend_unknown)
+        assert (
+            default.max_concurrent,
+            default.reconcile_rounds,
+            default.reconcile_grace,
+            default.clock_skew,
+        ) == (bulk.max_concurrent, bulk.reconcile_rounds, bulk.reconcile_grace, bulk.clock_skew)
+
+    def test_bad_settings_fail_before_any_request(self, client: CodegenClient) -> None:
+        """A bad max_concurrent of a bulk helper is a ValidationError, and nothing is sent."""
+        with pytest.raises(ValidationError, match="max_concurrent"):
+            client.bulk_get_agent_runs(None, [1], 0)
+        with pytest.raises(ValidationError, match="max_concurrent"):
+            client.bulk_resume_agent_runs(None, [(1, "go on")], max_concurrent=-1)
+        assert 0 == client.get_stats().total_requests
