@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from codegen_async import AgentRun, AsyncCodegenClient, Page
+from codegen_async import AgentRun, AsyncCodegenClient, Page, User
 from codegen_sync import CodegenClient
 
 
@@ -57,10 +57,28 @@ async def async_endpoints(client: AsyncCodegenClient) -> None:
     """Endpoint methods of the async client."""
     page: Page[AgentRun] = await client.get_agent_run(323, 1)  # E: [assignment]
     await client.get_agent_runs(323, per_pag=10)  # E: "per_pag"
-    await client.get_agent_run(323, "1")  # E: [arg-type]
+    await client.get_agent_run(323, "1")  # E: [call-overload]
+    await client.get_agent_run()  # E: [call-overload]
+    await client.get_agent_run(323)  # E: [call-overload]
+    await client.resume_agent_run(run_id=1)  # E: [call-overload]
+    await client.create_agent_run(323)  # E: [call-overload]
+    await client.get_user(323)  # E: [call-overload]
+    await client.get_current_user(timout=5)  # E: "timout"
+    await client.get_current_user(timeout="5")  # E: [arg-type]
+    await client.get_current_user(extra_headers={"X-A": 1})  # E: [dict-item]
+    await client.ban_agent_run(323, 1, before_card_order_id=5)  # E: [call-overload]
+    client.with_options(timout=5)  # E: "timout"
+    await client.with_raw_response.get_agent_run()  # E: [call-overload]
+    raw_page: Page[AgentRun] = (  # E: [assignment]
+        await client.with_raw_response.get_agent_run(323, 1)
+    ).parse()
+    status: list[str] = await client.get_oauth_token_status()  # E: [assignment]
+    await client.request("GET", "/v1/users/me", cast_to=User, query=[1])  # E: [call-overload]
 
 
 def sync_endpoints(client: CodegenClient) -> None:
     """Endpoint methods of the sync client."""
     run: AgentRun = client.get_agent_runs(323)  # E: [assignment]
-    client.create_agent_run(323, prompt=["a"])  # E: [arg-type]
+    client.create_agent_run(323, prompt=["a"])  # E: [call-overload]
+    client.get_agent_run(run_id=None)  # E: [call-overload]
+    user: AgentRun = client.request("GET", "/v1/users/me", cast_to=User)  # E: [assignment]

@@ -15,13 +15,16 @@ from codegen_async import (
     AgentRun,
     AgentRunLog,
     AgentRunWithLogs,
+    APIResponse,
     AsyncBulkOperations,
     AsyncCodegenClient,
     AsyncRunWatcher,
     BulkProgress,
     BulkResult,
     GithubPullRequest,
+    JSONValue,
     Page,
+    RequestOptions,
     RunEvent,
     User,
 )
@@ -145,6 +148,20 @@ async def async_endpoints(client: AsyncCodegenClient) -> None:
     assert_type(await client.create_agent_run(323, "Fix the flaky test"), AgentRun)
     assert_type(await client.resume_agent_run(323, 1, "go on"), AgentRun)
     assert_type(await client.get_current_user(), User)
+    assert_type(await client.get_user(user_id=7, max_retries=0), User)
+    options: RequestOptions = {"timeout": 5.0, "extra_headers": {"X-Trace": "1"}}
+    assert_type(await client.get_agent_run(323, 1, **options), AgentRun)
+    assert_type(await client.ban_agent_run(323, 1, before_card_order_id="c"), JSONValue)
+    quick = client.with_options(timeout=5, max_retries=0)
+    assert_type(quick, AsyncCodegenClient)
+    raw = await quick.with_raw_response.get_agent_run(run_id=1)
+    assert_type(raw, APIResponse[AgentRun])
+    assert_type(raw.parse(), AgentRun)
+    assert_type(raw.request_id, str | None)
+    assert_type(await client.request("GET", "/v1/users/me", cast_to=User), User)
+    assert_type(await client.request("GET", "/v1/users/me"), JSONValue)
+    raw_page = await client.with_raw_response.get_agent_runs(323, extra_query={"x": True})
+    assert_type(raw_page, APIResponse[Page[AgentRun]])
 
 
 def sync_endpoints(client: CodegenClient) -> None:
@@ -153,3 +170,6 @@ def sync_endpoints(client: CodegenClient) -> None:
     assert_type(client.get_agent_runs(323, per_page=10), Page[AgentRun])
     assert_type(client.create_agent_run(prompt="Fix the flaky test"), AgentRun)
     assert_type(client.get_current_user(), User)
+    assert_type(client.with_options(org_id=9), CodegenClient)
+    assert_type(client.with_raw_response.get_current_user(), APIResponse[User])
+    assert_type(client.request("POST", "/v1/x", body={"a": [1]}), JSONValue)
