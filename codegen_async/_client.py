@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ._bulk._operations import AsyncBulkOperations
     from ._bulk._types import BulkProgress, BulkResult, JobOrigin
     from ._health import AsyncHealthMonitor
+    from ._health_stats import HealthCheck
     from ._watch import AsyncRunWatcher
     from .events import RunEvent
     from .models import AgentRun
@@ -56,7 +57,7 @@ class AsyncCodegenClient(AsyncAgentRunsAPI, AsyncOrganizationsAPI, AsyncRequestA
         request id, elapsed time) its value came in: ``.parse()`` gives the value."""
         return AsyncRawResponses(self)
 
-    async def health_check(self, *, timeout: float = 10.0) -> dict[str, Any]:
+    async def health_check(self, *, timeout: float = 10.0) -> HealthCheck:
         """Check the API with its cheapest authenticated call; never raises.
 
         Returns ``{"status": "healthy" | "degraded" | "unhealthy", "healthy": bool,
@@ -65,7 +66,8 @@ class AsyncCodegenClient(AsyncAgentRunsAPI, AsyncOrganizationsAPI, AsyncRequestA
         """
         check_timeout(timeout)  # a bad timeout is the caller's error, raised now
         started = monotonic()
-        status, reason = "healthy", None
+        status: Literal["healthy", "degraded", "unhealthy"] = "healthy"
+        reason: str | None = None
         try:
             await self._transport.request(
                 "GET",

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._health_stats import HealthStatistics
+from ._health_stats import HealthCheck, HealthStatistics
 from ._http._backend import IS_ASYNC, AsyncEvent, background_task, resolve, wait_event
 from .errors import CodegenError, ValidationError
 
@@ -87,13 +87,13 @@ class AsyncHealthMonitor:
         self.timeout = float(timeout)
         self._on_healthy: list[tuple[Callable[..., Any], bool]] = []
         self._on_unhealthy: list[tuple[Callable[..., Any], bool]] = []
-        self._queue: deque[tuple[Callable[..., Any], bool, dict[str, Any]]] = deque()
+        self._queue: deque[tuple[Callable[..., Any], bool, HealthCheck]] = deque()
         self._checker: background_task | None = None
         self._deliverer: background_task | None = None
         self._stopping = AsyncEvent()
         self._wake = AsyncEvent()
         self._usable: bool | None = None
-        self._last: dict[str, Any] | None = None
+        self._last: HealthCheck | None = None
         self._checks = self._healthy_checks = self._unhealthy_checks = 0
         self._consecutive_failures = self._transitions = self._callback_errors = 0
 
@@ -177,9 +177,9 @@ class AsyncHealthMonitor:
             consecutive_failures=self._consecutive_failures,
             transitions=self._transitions,
             callback_errors=self._callback_errors,
-            last_latency_ms=None if last is None else last.get("latency_ms"),
-            last_reason=None if last is None else last.get("reason"),
-            last_check=None if last is None else dict(last),
+            last_latency_ms=None if last is None else last["latency_ms"],
+            last_reason=None if last is None else last["reason"],
+            last_check=None if last is None else last.copy(),
         )
 
     def __repr__(self) -> str:
@@ -204,7 +204,7 @@ class AsyncHealthMonitor:
             if await wait_event(self._stopping, self.interval):
                 return
 
-    def _observe(self, health: dict[str, Any]) -> None:
+    def _observe(self, health: HealthCheck) -> None:
         usable = bool(health.get("healthy"))
         self._checks += 1
         self._last = health

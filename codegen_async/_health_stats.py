@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal, TypedDict
 
 import msgspec
 
-__all__ = ["HealthStatistics"]
+__all__ = ["HealthCheck", "HealthStatistics"]
+
+
+class HealthCheck(TypedDict):
+    """What ``client.health_check()`` returns (a plain dict, JSON-able as it is).
+
+    Attributes:
+        status: ``"healthy"``, ``"degraded"`` (rate limited or slow: the API works) or
+            ``"unhealthy"`` (an error or no answer).
+        healthy: Whether the API is usable (``"degraded"`` counts as usable).
+        latency_ms: How long the check took.
+        reason: Why it is not ``"healthy"``, else ``None``.
+    """
+
+    status: Literal["healthy", "degraded", "unhealthy"]
+    healthy: bool
+    latency_ms: float
+    reason: str | None
 
 
 class HealthStatistics(msgspec.Struct, frozen=True, kw_only=True):
@@ -36,4 +53,4 @@ class HealthStatistics(msgspec.Struct, frozen=True, kw_only=True):
     callback_errors: int
     last_latency_ms: float | None
     last_reason: str | None
-    last_check: dict[str, Any] | None
+    last_check: HealthCheck | None

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from ._health_stats import HealthCheck
     from ._ratelimit._status import RateLimitStatus
     from .config import CodegenConfig
     from .models import AgentRun, Page, User
@@ -27,7 +28,7 @@ class AsyncClientAPI(Protocol):
 
     def get_rate_limit_status(self) -> RateLimitStatus: ...
 
-    async def health_check(self, *, timeout: float = ...) -> dict[str, Any]: ...
+    async def health_check(self, *, timeout: float = ...) -> HealthCheck: ...
 
     async def get_current_user(self, **options: Unpack[RequestOptions]) -> User: ...
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ._decorators import retry_on_error as retry_on_error
     from ._dependency import get_codegen_client as get_codegen_client
     from ._health import HealthMonitor as HealthMonitor
+    from ._health_stats import HealthCheck as HealthCheck
     from ._health_stats import HealthStatistics as HealthStatistics
     from ._http._cache import CacheStats as CacheStats
     from ._http._metrics import ClientStats as ClientStats
@@ -135,6 +136,7 @@ _SOURCES: dict[str, str] = {
     "GithubPullRequest": ".models",
     "GroupLimitStatus": "._ratelimit._status",
     "GroupStats": "._http._metrics",
+    "HealthCheck": "._health_stats",
     "HealthStatistics": "._health_stats",
     "IntegrationStatus": ".models",
     "JSONValue": ".options",

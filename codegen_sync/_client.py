@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ._bulk._operations import BulkOperations
     from ._bulk._types import BulkProgress, BulkResult, JobOrigin
     from ._health import HealthMonitor
+    from ._health_stats import HealthCheck
     from ._watch import RunWatcher
     from .events import RunEvent
     from .models import AgentRun
@@ -58,7 +59,7 @@ class CodegenClient(AgentRunsAPI, OrganizationsAPI, RequestAPI):
         request id, elapsed time) its value came in: ``.parse()`` gives the value."""
         return RawResponses(self)
 
-    def health_check(self, *, timeout: float = 10.0) -> dict[str, Any]:
+    def health_check(self, *, timeout: float = 10.0) -> HealthCheck:
         """Check the API with its cheapest authenticated call; never raises.
 
         Returns ``{"status": "healthy" | "degraded" | "unhealthy", "healthy": bool,
@@ -67,7 +68,8 @@ class CodegenClient(AgentRunsAPI, OrganizationsAPI, RequestAPI):
         """
         check_timeout(timeout)  # a bad timeout is the caller's error, raised now
         started = monotonic()
-        status, reason = "healthy", None
+        status: Literal["healthy", "degraded", "unhealthy"] = "healthy"
+        reason: str | None = None
         try:
             self._transport.request(
                 "GET",

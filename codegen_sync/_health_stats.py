@@ -3,9 +3,11 @@
 """Re-exports :mod:`codegen_async._health_stats`: the very same objects, shared by both packages."""
 
 from codegen_async._health_stats import (
+    HealthCheck,
     HealthStatistics,
 )
 
 __all__ = [
+    "HealthCheck",
     "HealthStatistics",
 ]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from ._health_stats import HealthCheck
     from ._ratelimit._status import RateLimitStatus
     from .config import CodegenConfig
     from .models import AgentRun, Page, User
@@ -29,7 +30,7 @@ class ClientAPI(Protocol):
 
     def get_rate_limit_status(self) -> RateLimitStatus: ...
 
-    def health_check(self, *, timeout: float = ...) -> dict[str, Any]: ...
+    def health_check(self, *, timeout: float = ...) -> HealthCheck: ...
 
     def get_current_user(self, **options: Unpack[RequestOptions]) -> User: ...
 

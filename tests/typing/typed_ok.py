@@ -22,6 +22,7 @@ from codegen_async import (
     BulkProgress,
     BulkResult,
     GithubPullRequest,
+    HealthCheck,
     JSONValue,
     Page,
     RequestOptions,
@@ -42,7 +43,7 @@ def log_event(event: RunEvent) -> bool:
 
 async def async_client(client: AsyncCodegenClient) -> None:
     """The async client's conveniences."""
-    assert_type(await client.health_check(), dict[str, Any])
+    assert_type(await client.health_check(), HealthCheck)
 
     bulk = client.bulk_operations()
     assert_type(bulk, AsyncBulkOperations)
@@ -97,7 +98,7 @@ async def async_client(client: AsyncCodegenClient) -> None:
 
 def sync_client(client: CodegenClient) -> None:
     """The sync client: the same surface, without ``await``."""
-    assert_type(client.health_check(), dict[str, Any])
+    assert_type(client.health_check(), HealthCheck)
     assert_type(client.bulk_operations(max_attempts=5), BulkOperations)
     with client.bulk_operations() as opened:
         assert_type(opened, BulkOperations)
