@@ -24,6 +24,7 @@ so decoding them again gives an equal model.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -201,7 +202,7 @@ class Page(Model, Generic[T]):
     size: int = 0
     pages: int = 0
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[T]:
         return iter(self.items)
 
     def __len__(self) -> int:
