@@ -131,6 +131,17 @@ class TestClientsGiveEverythingBack:
             asyncio.run(use_async())
             assert before == _sockets_back_to(before)
 
+    def test_closing_the_sync_client_closes_pools_still_referenced(self) -> None:
+        """urllib3 2's PoolManager.clear() only forgets its pools; a pool something still
+        holds (an exception's traceback, say) must be closed by close(), not by the GC."""
+        with serve_in_thread(time_scale=0.01, rate_limits="off") as emulator:
+            client = codegen_sync.CodegenClient(_config(emulator))
+            client.get_current_user()
+            held = list(client._transport._http._pools.values())
+            client.close()
+        assert held
+        assert all(pool.pool is None for pool in held)  # closed, its sockets with it
+
     def test_a_timed_out_request_frees_its_socket(self) -> None:
         """A request that times out (server hangs) leaves no socket once the client closes."""
         before = _sockets()  # the server lives in this process: count outside its block

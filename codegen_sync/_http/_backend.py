@@ -503,10 +503,19 @@ class HTTPBackend:
         self.close()
 
     def close(self) -> None:
-        """Close every pooled connection (idempotent); a given manager is left open."""
+        """Close every pooled connection (idempotent); a given manager is left open.
+
+        ``PoolManager.clear()`` only forgets its pools (urllib3 2 closes a pool when it is
+        garbage-collected): a pool caught in a reference cycle, say through an exception's
+        traceback, would keep its idle sockets until the next collection. Each is closed.
+        """
         self._pools.clear()
         if self._given is None:
+            pools = self._manager.pools
+            held = [pools[key] for key in pools.keys()]  # noqa: SIM118 - it cannot iterate
             self._manager.clear()
+            for pool in held:
+                pool.close()
 
 
 def _manager_for(proxy: Proxy | None, tls: dict[str, Any], **pool_kw: Any) -> Any:
