@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_RATE_LIMITS",
+    "DEFAULT_REDIS_OUTAGE_TIMEOUT",
     "RATE_LIMIT_GROUPS",
     "CodegenConfig",
     "ConfigPresets",
@@ -72,6 +73,9 @@ _MAX_CONNECTIONS = 10_000
 _MAX_COUNT = 10**9
 _TIME_SCALE_RANGE = (1e-4, 100.0)
 # Durations a time scale multiplies (the rate-limit windows are scaled in rate_limits).
+DEFAULT_REDIS_OUTAGE_TIMEOUT = 30.0
+"""Seconds a lost Redis is waited for before calls fail (``redis_outage_timeout``)."""
+
 _SCALED = ("poll_interval", "retry_backoff_factor", "retry_max_delay", "rate_limit_window")
 _BOOLS = (
     "retry_unknown_creates",
@@ -173,6 +177,9 @@ class CodegenConfig:
         adaptive_rate_limit: learn tighter limits from 429 answers.
         rate_limit_backend: a Redis URL to share the limits between processes
             (``CODEGEN_RATE_LIMIT_BACKEND``).
+        redis_outage_timeout: seconds a Redis that was reached and is lost is retried for
+            (``CODEGEN_REDIS_OUTAGE_TIMEOUT``; default 30), once per limiter and per shared
+            bulk job from the outage's first failure; 0 fails at once.
         enable_caching / cache_ttl / cache_max_size: the GET response cache
             (``CODEGEN_ENABLE_CACHING``, ``CODEGEN_CACHE_TTL``).
         cache_max_bytes: the most bytes of response bodies the cache holds (32 MiB).
@@ -238,6 +245,9 @@ class CodegenConfig:
     rate_limit_backend: str | None = dataclasses.field(
         default_factory=_env("CODEGEN_RATE_LIMIT_BACKEND", str, None)
     )
+    redis_outage_timeout: float = dataclasses.field(
+        default_factory=_env("CODEGEN_REDIS_OUTAGE_TIMEOUT", float, DEFAULT_REDIS_OUTAGE_TIMEOUT)
+    )
     enable_caching: bool = dataclasses.field(
         default_factory=_env("CODEGEN_ENABLE_CACHING", _parse_bool, False)
     )
@@ -293,7 +303,7 @@ class CodegenConfig:
             raise bad("org_id", "must be a positive integer")
         for name in ("timeout", "cache_ttl", "poll_interval"):
             _seconds(self, name, bad, positive=True)
-        for name in ("retry_backoff_factor", "retry_max_delay"):
+        for name in ("retry_backoff_factor", "retry_max_delay", "redis_outage_timeout"):
             _seconds(self, name, bad, positive=False)
         _integer(self, "max_retries", bad, 0, _MAX_RETRIES)
         _integer(self, "max_connections", bad, 1, _MAX_CONNECTIONS)

@@ -5,6 +5,7 @@
 from codegen_async.config import (
     DEFAULT_BASE_URL,
     DEFAULT_RATE_LIMITS,
+    DEFAULT_REDIS_OUTAGE_TIMEOUT,
     RATE_LIMIT_GROUPS,
     CodegenConfig,
     ConfigPresets,
@@ -14,6 +15,7 @@ from codegen_async.config import (
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_RATE_LIMITS",
+    "DEFAULT_REDIS_OUTAGE_TIMEOUT",
     "RATE_LIMIT_GROUPS",
     "CodegenConfig",
     "ConfigPresets",

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any
 
 from .._http._backend import AsyncEvent, AsyncLock, background_task, sleep
 from .._http._validate import resolve_org
-from .._ratelimit._redis_outage import DEFAULT_OUTAGE_TIMEOUT
 from ..errors import OutcomeUnknownError, ValidationError
 from ._args import positive_int, prepare_config, settle_settings
 from ._ledger import AsyncJobLedger
@@ -74,8 +73,9 @@ class AsyncSharedBulkJob:
         idle_timeout: Seconds to wait for items other workers hold before giving up.
         outage_timeout: Seconds a lost Redis is retried for by the ledger, once per
             job object from the outage's first failure; then calls fail at once with
-            :class:`CoordinationError` until Redis answers. (The client's
-            shared rate limiter has a bound of its own, also per limiter.)
+            :class:`CoordinationError` until Redis answers. Default: the client's
+            ``redis_outage_timeout``, which also bounds its shared rate limiter (once
+            per limiter).
     """
 
     def __init__(
@@ -91,7 +91,7 @@ class AsyncSharedBulkJob:
         clock_skew: float = DEFAULT_CLOCK_SKEW,
         resend_unknown: bool = False,
         idle_timeout: float | None = None,
-        outage_timeout: float = DEFAULT_OUTAGE_TIMEOUT,
+        outage_timeout: float | None = None,
     ) -> None:
         url = redis_url or client.config.rate_limit_backend
         if not url:
@@ -101,6 +101,8 @@ class AsyncSharedBulkJob:
             )
         self._client = client
         self._org_id = org_id
+        if outage_timeout is None:
+            outage_timeout = client.config.redis_outage_timeout
         self.ledger = AsyncJobLedger(url, job_id, lease=lease, outage_timeout=outage_timeout)
         self.job_id = job_id
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"

@@ -40,7 +40,7 @@ from ._redis import (
     redact_url,
     token_digest,
 )
-from ._redis_outage import DEFAULT_OUTAGE_TIMEOUT, RedisOutage
+from ._redis_outage import RedisOutage
 from ._status import GroupLimitStatus, RateLimitStatus
 
 __all__ = ["RedisRateLimiter"]
@@ -75,15 +75,14 @@ class RedisRateLimiter:
             server, ``rate_limits`` / ``rate_limit_requests`` the limits. Every client
             sharing a token must use the same limits.
         outage_timeout: Seconds to keep retrying a Redis that was reachable and is
-            lost, from the outage's first failure, before requests fail with
+            lost (default: the config's ``redis_outage_timeout``), from the outage's
+            first failure, before requests fail with
             :class:`~._redis.CoordinationError` (one bound for the whole limiter:
             once an outage has lasted this long, requests fail at once until Redis
             answers again).
     """
 
-    def __init__(
-        self, config: CodegenConfig, *, outage_timeout: float = DEFAULT_OUTAGE_TIMEOUT
-    ) -> None:
+    def __init__(self, config: CodegenConfig, *, outage_timeout: float | None = None) -> None:
         url = check_redis_url(config.rate_limit_backend)
         if config.adaptive_rate_limit:
             raise ConfigurationError(
@@ -94,7 +93,7 @@ class RedisRateLimiter:
         self.adaptive = False
         self.backend = redact_url(url)
         self._outage = RedisOutage(
-            outage_timeout,
+            config.redis_outage_timeout if outage_timeout is None else outage_timeout,
             "rate limiter",
             "requests stop rather than exceed the token's shared rate limits",
             url,

@@ -18,6 +18,7 @@ import logging
 from typing import TypeVar
 
 from .._http._backend import Job, monotonic, sleep
+from ..config import DEFAULT_REDIS_OUTAGE_TIMEOUT
 from ._redis import CoordinationError
 
 __all__ = ["DEFAULT_OUTAGE_TIMEOUT", "RedisOutage"]
@@ -27,8 +28,8 @@ logger = logging.getLogger("codegen")
 
 _reached: set[str] = set()  # Redis URLs that answered a call in this process
 
-DEFAULT_OUTAGE_TIMEOUT = 30.0
-"""Seconds a lost Redis is waited for before calls fail."""
+DEFAULT_OUTAGE_TIMEOUT = DEFAULT_REDIS_OUTAGE_TIMEOUT
+"""Seconds a lost Redis is waited for before calls fail (the config's default)."""
 
 
 class RedisOutage:

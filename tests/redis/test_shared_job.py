@@ -169,10 +169,9 @@ class TestTransientRedis:
         emu = codegen_emulator_factory(time_scale=0.05)
         config = worker_config(emu.url, own_redis.url, 0.05)
         slow = {**scaled_limits(0.05), "create_run": (2, 1.0)}  # the job lasts ~5 s
-        async with AsyncCodegenClient(config.replace(rate_limits=slow)) as client:
-            # The config has no setting for the limiter's outage bound yet.
-            client._transport.limiter.outage_timeout = 2.0  # type: ignore[union-attr]
-            job = AsyncSharedBulkJob(client, "down", outage_timeout=2.0, reconcile_grace=0.5)
+        settings = config.replace(rate_limits=slow, redis_outage_timeout=2.0)
+        async with AsyncCodegenClient(settings) as client:
+            job = AsyncSharedBulkJob(client, "down", reconcile_grace=0.5)
             async with job:
                 await job.submit(h.prompts(10, "down"))
                 work = asyncio.ensure_future(job.work(max_concurrent=3))
