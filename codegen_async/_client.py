@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
+from ._bans import AsyncRunBansAPI
 from ._http._backend import monotonic
 from ._http._types import NOT_GIVEN, NotGiven
 from ._http._validate import check_timeout
+from ._logs import AsyncRunLogsAPI
 from ._orgs import AsyncOrganizationsAPI
 from ._raw import raw
 from ._request import AsyncRequestAPI
@@ -35,7 +37,9 @@ _ANY = msgspec.json.Decoder()
 _SLOW_SECONDS = 2.0
 
 
-class AsyncCodegenClient(AsyncAgentRunsAPI, AsyncOrganizationsAPI, AsyncRequestAPI):
+class AsyncCodegenClient(
+    AsyncAgentRunsAPI, AsyncRunLogsAPI, AsyncRunBansAPI, AsyncOrganizationsAPI, AsyncRequestAPI
+):
     """Client for the Codegen agent API.
 
     Create it with a :class:`CodegenConfig` (or keyword settings; anything left out

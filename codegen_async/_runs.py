@@ -1,4 +1,4 @@
-"""Agent-run endpoints: create, get, list, stream, resume, ban/unban, logs, wait."""
+"""Agent-run endpoints: create, get, list, stream, resume, wait (logs and bans live apart)."""
 
 from __future__ import annotations
 
@@ -10,23 +10,23 @@ import msgspec
 
 from ._base import AsyncBaseClient
 from ._http._backend import monotonic, sleep
-from ._http._bodies import CreateAgentRunBody, ResumeAgentRunBody, StopAgentRunBody, encode
+from ._http._bodies import CreateAgentRunBody, ResumeAgentRunBody, encode
 from ._http._hooks import before_send_hook
 from ._http._validate import (
     check_bool,
     check_count,
     check_id,
     check_json,
+    check_optional_str,
     check_page,
     check_positive,
     check_prompt,
-    check_skip_limit,
     check_source_type,
     check_str_list,
     normalize_statuses,
 )
 from .errors import DecodeError, ValidationError, WaitTimeoutError
-from .models import AgentRun, AgentRunLog, AgentRunWithLogs, Page
+from .models import AgentRun, AgentRunWithLogs, Page
 from .options import JSONValue, RequestOptions
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
             metadata=check_json("metadata", metadata) if metadata is not None else None,
             images=check_str_list("images", images) if images is not None else None,
             repo_id=check_id("repo_id", repo_id) if repo_id is not None else None,
-            model=_optional_str("model", model),
+            model=check_optional_str("model", model),
             agent_type=_agent_type(agent_type),
         )
         return await self._transport.request(
@@ -315,233 +315,6 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
         )
 
     @overload
-    async def ban_agent_run(
-        self,
-        org_id: int | None,
-        run_id: int,
-        *,
-        before_card_order_id: str | None = ...,
-        after_card_order_id: str | None = ...,
-        **options: Unpack[RequestOptions],
-    ) -> JSONValue: ...
-
-    @overload
-    async def ban_agent_run(
-        self,
-        *,
-        run_id: int,
-        org_id: int | None = ...,
-        before_card_order_id: str | None = ...,
-        after_card_order_id: str | None = ...,
-        **options: Unpack[RequestOptions],
-    ) -> JSONValue: ...
-
-    async def ban_agent_run(
-        self,
-        org_id: int | None = None,
-        run_id: int | None = None,
-        *,
-        before_card_order_id: str | None = None,
-        after_card_order_id: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> JSONValue:
-        """Ban all checks on the run's PR and stop its agents (runs end ``CANCELLED``).
-
-        The card-order ids place the run in the UI's kanban column; the answer is the
-        server's JSON, whatever it holds.
-        """
-        return await self._stop(
-            "ban", org_id, run_id, before_card_order_id, after_card_order_id, options
-        )
-
-    @overload
-    async def unban_agent_run(
-        self,
-        org_id: int | None,
-        run_id: int,
-        *,
-        before_card_order_id: str | None = ...,
-        after_card_order_id: str | None = ...,
-        **options: Unpack[RequestOptions],
-    ) -> JSONValue: ...
-
-    @overload
-    async def unban_agent_run(
-        self,
-        *,
-        run_id: int,
-        org_id: int | None = ...,
-        before_card_order_id: str | None = ...,
-        after_card_order_id: str | None = ...,
-        **options: Unpack[RequestOptions],
-    ) -> JSONValue: ...
-
-    async def unban_agent_run(
-        self,
-        org_id: int | None = None,
-        run_id: int | None = None,
-        *,
-        before_card_order_id: str | None = None,
-        after_card_order_id: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> JSONValue:
-        """Lift a ban set by :meth:`ban_agent_run` or :meth:`remove_agent_run_from_pr`."""
-        return await self._stop(
-            "unban", org_id, run_id, before_card_order_id, after_card_order_id, options
-        )
-
-    @overload
-    async def remove_agent_run_from_pr(
-        self,
-        org_id: int | None,
-        run_id: int,
-        *,
-        before_card_order_id: str | None = ...,
-        after_card_order_id: str | None = ...,
-        **options: Unpack[RequestOptions],
-    ) -> JSONValue: ...
-
-    @overload
-    async def remove_agent_run_from_pr(
-        self,
-        *,
-        run_id: int,
-        org_id: int | None = ...,
-        before_card_order_id: str | None = ...,
-        after_card_order_id: str | None = ...,
-        **options: Unpack[RequestOptions],
-    ) -> JSONValue: ...
-
-    async def remove_agent_run_from_pr(
-        self,
-        org_id: int | None = None,
-        run_id: int | None = None,
-        *,
-        before_card_order_id: str | None = None,
-        after_card_order_id: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> JSONValue:
-        """Remove Codegen from the run's PR: the same effect as :meth:`ban_agent_run`."""
-        return await self._stop(
-            "remove-from-pr", org_id, run_id, before_card_order_id, after_card_order_id, options
-        )
-
-    async def _stop(  # noqa: PLR0917 - the three stop actions' one body
-        self,
-        action: str,
-        org_id: int | None,
-        run_id: int | None,
-        before_card_order_id: str | None,
-        after_card_order_id: str | None,
-        options: RequestOptions,
-    ) -> JSONValue:
-        org = self._org(org_id)
-        body = StopAgentRunBody(
-            agent_run_id=check_id("run_id", run_id),
-            before_card_order_id=_optional_str("before_card_order_id", before_card_order_id),
-            after_card_order_id=_optional_str("after_card_order_id", after_card_order_id),
-        )
-        return await self._transport.request(
-            "POST",
-            f"/v1/organizations/{org}/agent/run/{action}",
-            _ANY,
-            body=encode(body),
-            options=options,
-            invalidates=f"/v1/organizations/{org}/agent/run",
-        )
-
-    @overload
-    async def get_agent_run_logs(
-        self,
-        org_id: int | None,
-        run_id: int,
-        *,
-        skip: int = ...,
-        limit: int = ...,
-        reverse: bool = ...,
-        **options: Unpack[RequestOptions],
-    ) -> AgentRunWithLogs: ...
-
-    @overload
-    async def get_agent_run_logs(
-        self,
-        *,
-        run_id: int,
-        org_id: int | None = ...,
-        skip: int = ...,
-        limit: int = ...,
-        reverse: bool = ...,
-        **options: Unpack[RequestOptions],
-    ) -> AgentRunWithLogs: ...
-
-    async def get_agent_run_logs(
-        self,
-        org_id: int | None = None,
-        run_id: int | None = None,
-        *,
-        skip: int = 0,
-        limit: int = 100,
-        reverse: bool = False,
-        **options: Unpack[RequestOptions],
-    ) -> AgentRunWithLogs:
-        """The run plus one page of its trace logs (alpha endpoint; 60 per minute)."""
-        org = self._org(org_id)
-        run = check_id("run_id", run_id)
-        skip, limit = check_skip_limit(skip, limit)
-        reverse = check_bool("reverse", reverse)
-        query = {"skip": skip, "limit": limit, "reverse": "true" if reverse else "false"}
-        return await self._transport.request(
-            "GET",
-            f"/v1/alpha/organizations/{org}/agent/run/{run}/logs",
-            _RUN_LOGS,
-            group="logs",
-            query=query,
-            cache=False,
-            options=options,
-        )
-
-    @overload
-    def stream_agent_run_logs(
-        self,
-        org_id: int | None,
-        run_id: int,
-        *,
-        reverse: bool = ...,
-        **options: Unpack[RequestOptions],
-    ) -> AsyncIterator[AgentRunLog]: ...
-
-    @overload
-    def stream_agent_run_logs(
-        self,
-        *,
-        run_id: int,
-        org_id: int | None = ...,
-        reverse: bool = ...,
-        **options: Unpack[RequestOptions],
-    ) -> AsyncIterator[AgentRunLog]: ...
-
-    async def stream_agent_run_logs(
-        self,
-        org_id: int | None = None,
-        run_id: int | None = None,
-        *,
-        reverse: bool = False,
-        **options: Unpack[RequestOptions],
-    ) -> AsyncIterator[AgentRunLog]:
-        """Every log entry of a run, page by page (chronological unless ``reverse``); the
-        per-call ``options`` apply to each page's request."""
-        org, run = self._org(org_id), check_id("run_id", run_id)
-        reverse = check_bool("reverse", reverse)
-        skip = 0
-        while True:
-            page = await self.get_agent_run_logs(org, run, skip=skip, reverse=reverse, **options)
-            for entry in page.logs:
-                yield entry
-            if len(page.logs) < 100:
-                return
-            skip += 100
-
-    @overload
     async def wait_for_completion(
         self,
         org_id: int | None,
@@ -596,12 +369,6 @@ class AsyncAgentRunsAPI(AsyncBaseClient):
                 )
             await sleep(min(interval, left))
             interval = min(interval * 1.5, max(max_poll_interval, interval))
-
-
-def _optional_str(name: str, value: Any) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise ValidationError(f"{name} must be a string, got {type(value).__name__}")
-    return value
 
 
 def _agent_type(value: Any) -> str | None:

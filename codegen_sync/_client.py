@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
+from ._bans import RunBansAPI
 from ._http._backend import monotonic
 from ._http._types import NOT_GIVEN, NotGiven
 from ._http._validate import check_timeout
+from ._logs import RunLogsAPI
 from ._orgs import OrganizationsAPI
 from ._raw import raw
 from ._request import RequestAPI
@@ -37,7 +39,7 @@ _ANY = msgspec.json.Decoder()
 _SLOW_SECONDS = 2.0
 
 
-class CodegenClient(AgentRunsAPI, OrganizationsAPI, RequestAPI):
+class CodegenClient(AgentRunsAPI, RunLogsAPI, RunBansAPI, OrganizationsAPI, RequestAPI):
     """Client for the Codegen agent API.
 
     Create it with a :class:`CodegenConfig` (or keyword settings; anything left out

@@ -66,6 +66,8 @@ RULES = {
     "AsyncOrganizationsAPI": "OrganizationsAPI",
     "AsyncRateLimiter": "RateLimiter",
     "AsyncRawResponses": "RawResponses",
+    "AsyncRunBansAPI": "RunBansAPI",
+    "AsyncRunLogsAPI": "RunLogsAPI",
     "AsyncRedisConnector": "RedisConnector",
     "AsyncRedisRateLimiter": "RedisRateLimiter",
     "AsyncRequestAPI": "RequestAPI",

@@ -24,7 +24,7 @@ PUBLIC = PUBLIC_PURE | {"scale"}
 # The request pipeline, below the client.
 PIPELINE = ("_http", "_ratelimit")
 # The client's core: it builds the features (lazily), which never import it back.
-CORE = {"_client", "_base", "_orgs", "_runs", "_request", "_raw"}
+CORE = {"_client", "_base", "_orgs", "_runs", "_logs", "_bans", "_request", "_raw"}
 # Private leaf helpers any layer may use: pure, importing only public pure modules.
 LEAVES = {"_version", "_aio", "_params"}
 FEATURES = ("_watch", "_health", "_health_stats", "_bulk")

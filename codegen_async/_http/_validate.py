@@ -19,6 +19,7 @@ __all__ = [
     "check_count",
     "check_id",
     "check_json",
+    "check_optional_str",
     "check_page",
     "check_positive",
     "check_pr_state",
@@ -149,6 +150,13 @@ def check_str_map(name: str, value: Any, kind: type) -> dict[str, Any]:
                 f"{name} must map strings to {want}, got {key!r:.40}: {item!r:.40}"
             )
     return dict(value)
+
+
+def check_optional_str(name: str, value: Any) -> str | None:
+    """``None`` or a string."""
+    if value is not None and not isinstance(value, str):
+        raise ValidationError(f"{name} must be a string, got {type(value).__name__}")
+    return value
 
 
 def check_str_list(name: str, value: Any) -> list[str]:
