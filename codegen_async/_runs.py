@@ -26,8 +26,8 @@ from ._http._validate import (
     normalize_statuses,
 )
 from .errors import DecodeError, ValidationError, WaitTimeoutError
-from .models import AgentRun, AgentRunWithLogs, Page
-from .options import JSONValue, RequestOptions
+from .models import AgentRun, Page
+from .options import RequestOptions
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -36,8 +36,6 @@ __all__ = ["AsyncAgentRunsAPI"]
 
 _RUN = msgspec.json.Decoder(AgentRun)
 _RUN_PAGE = msgspec.json.Decoder(Page[AgentRun])
-_RUN_LOGS = msgspec.json.Decoder(AgentRunWithLogs)
-_ANY: msgspec.json.Decoder[JSONValue] = msgspec.json.Decoder()
 _AGENT_TYPES = frozenset({"codegen", "claude_code"})
 # Pages in a row with no run the page before did not hold, before a listing gives up.
 _MAX_STALE_PAGES = 3

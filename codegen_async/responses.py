@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, Generic, TypeVar
 
 import msgspec
@@ -20,7 +19,8 @@ class APIResponse(Generic[T]):
 
     Attributes:
         status_code: The HTTP status (200 for an answer served from the cache).
-        headers: Every response header, names lower-cased (none from the cache).
+        headers: Every response header, names lower-cased, a repeated one's values
+            comma-joined (none from the cache).
         content: The body, decoded from any transfer compression.
         method / url: The request (the URL without credentials).
         elapsed: Seconds from the call's start to its answer, retries and rate-limit
@@ -46,7 +46,7 @@ class APIResponse(Generic[T]):
         value: T,
         *,
         status_code: int,
-        headers: Mapping[str, str],
+        headers: dict[str, str],
         content: bytes,
         method: str,
         url: str,
@@ -56,10 +56,7 @@ class APIResponse(Generic[T]):
     ) -> None:
         self._value = value
         self.status_code = status_code
-        self.headers: dict[str, str] = {}
-        for name, item in headers.items():  # a repeated header's values, comma-joined
-            key = name.lower()
-            self.headers[key] = f"{self.headers[key]}, {item}" if key in self.headers else item
+        self.headers = dict(headers)
         self.content = content
         self.method = method
         self.url = url

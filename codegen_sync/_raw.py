@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from ._http._backend import Call
 from ._http._capture import capture_responses
+from ._http._response import lower_headers
 from .responses import APIResponse
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ def raw(method: Call[P, T]) -> Call[P, APIResponse[T]]:
         return APIResponse(
             value,
             status_code=seen.status,
-            headers=seen.headers,
+            headers=lower_headers(seen.headers),
             content=seen.body,
             method=seen.method,
             url=seen.url,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -17,7 +16,7 @@ from ..errors import (
     ServerError,
     ValidationError,
 )
-from ._response import RawResponse
+from ._response import RawResponse, lower_headers
 from ._retry import server_delay
 
 __all__ = ["error_for_response", "redact"]
@@ -115,15 +114,6 @@ _REASONS = {
     503: "Service Unavailable",
     504: "Gateway Timeout",
 }
-
-
-def lower_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """A plain copy of response headers, names lower-cased (repeated ones joined)."""
-    copy: dict[str, str] = {}
-    for name, value in headers.items():
-        key = name.lower()
-        copy[key] = f"{copy[key]}, {value}" if key in copy else value
-    return copy
 
 
 def error_for_response(response: RawResponse, method: str, url: str) -> CodegenAPIError:

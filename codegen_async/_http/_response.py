@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import msgspec
 
-__all__ = ["RawResponse"]
+__all__ = ["RawResponse", "lower_headers"]
 
 
 # A Struct, not a class with __init__: made once per request, in C, and not tracked by
@@ -21,3 +21,12 @@ class RawResponse(msgspec.Struct, gc=False):
 
     def __repr__(self) -> str:
         return f"<RawResponse {self.status} {len(self.body)} bytes>"
+
+
+def lower_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """A plain copy of response headers, names lower-cased (repeated ones joined)."""
+    copy: dict[str, str] = {}
+    for name, value in headers.items():
+        key = name.lower()
+        copy[key] = f"{copy[key]}, {value}" if key in copy else value
+    return copy

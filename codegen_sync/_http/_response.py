@@ -6,8 +6,10 @@ the very same objects, shared by both packages.
 
 from codegen_async._http._response import (
     RawResponse,
+    lower_headers,
 )
 
 __all__ = [
     "RawResponse",
+    "lower_headers",
 ]

@@ -171,16 +171,7 @@ class Transport:
             found = store.lookup(url, started) if cache else True
             if isinstance(found, bytes):
                 self.metrics.record_cache(group, True)
-                capture = current_capture()
-                if capture is not None:
-                    capture.fill(
-                        RawResponse(200, {}, found),
-                        method,
-                        safe_url(url),
-                        0.0,
-                        attempts=0,
-                        cached=True,
-                    )
+                self.keep_raw(200, found, method, url, cached=True)
                 return self._decode(decoder, found, method, url, 200)
             missed, keep = cache, found
             # Read before sending: a write that invalidates meanwhile makes this stale.
@@ -327,11 +318,19 @@ class Transport:
             read_options(options)
 
     @staticmethod
-    def keep_raw(status: int, body: bytes, method: str, url: str) -> None:
-        """Give an answer made without HTTP (the mock client's) to ``with_raw_response``."""
+    def keep_raw(status: int, body: bytes, method: str, url: str, *, cached: bool = False) -> None:
+        """Give an answer made without an HTTP exchange of its own (the cache's, the mock
+        client's) to ``with_raw_response``."""
         capture = current_capture()
         if capture is not None:
-            capture.fill(RawResponse(status, {}, body), method, safe_url(url), 0.0, attempts=1)
+            capture.fill(
+                RawResponse(status, {}, body),
+                method,
+                safe_url(url),
+                0.0,
+                attempts=0 if cached else 1,
+                cached=cached,
+            )
 
     def invalidate(self, path_prefix: str) -> None:
         """Drop cached answers under ``path_prefix`` (after a write changes them)."""
@@ -355,7 +354,10 @@ class Transport:
         status = response.status
         error = error_for_response(response, method, safe_url(url))
         redact(error, self._secret)
-        retry_after = server_delay(error.headers)
+        # A RateLimitError read the server's delay already; others may carry one too.
+        retry_after = (
+            error.retry_after if isinstance(error, RateLimitError) else server_delay(error.headers)
+        )
         if retry_after is not None:
             # A server-given delay is honoured up to retry_max_delay, never more: one odd
             # Retry-After must not stall the endpoint group (and every caller) for an hour.
